@@ -121,7 +121,6 @@ export class IpcServer {
       fs.unlinkSync(p);
     }
     const server = net.createServer({ allowHalfOpen: false }, (s) => this.accept(s));
-    server.maxConnections = this.limits.connectionsMax * 2;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(p, () => {
