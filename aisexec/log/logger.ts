@@ -115,8 +115,16 @@ export class LogSystem {
     }
   }
 
+  private stderrBroken = false;
+
   private defaultSink(line: string): void {
-    if (this.opts.toStderr) process.stderr.write(line + '\n');
+    if (this.opts.toStderr && !this.stderrBroken) {
+      if (process.stderr.listenerCount('error') === 0) {
+        // A closed stderr (a daemon's, or a pipe whose reader left) must not turn every log line into an exception.
+        process.stderr.on('error', () => { this.stderrBroken = true; });
+      }
+      process.stderr.write(line + '\n');
+    }
     if (this.fd !== undefined) {
       try { fs.writeSync(this.fd, line + '\n'); } catch { /* a full disk must not stop the executive */ }
     }

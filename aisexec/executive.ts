@@ -1,0 +1,108 @@
+// The executive: wires configuration, logging, the service registry, the
+// delivery layer (the ring, or its single-node stand-in) and the IPC server,
+// and takes them down again in order. No protocol logic lives here.
+import { AmfService } from '../amf/service.js';
+import type { AmfModel } from '../amf/model.js';
+import { SaAisErrorT } from '../lib-ais/errors.js';
+import { socketPath } from '../lib-ais/rundir.js';
+import type { MainConfig } from './config/mainconfig.js';
+import { accessPolicy } from './ipc/access.js';
+import { IpcServer, type IpcLimits } from './ipc/server.js';
+import type { LogSystem, Logger } from './log/logger.js';
+import { CfgService } from './services/cfg.js';
+import { LoopbackDelivery, type Delivery } from './services/delivery.js';
+import { ServiceRegistry } from './services/registry.js';
+import type { ServiceContext } from './services/service.js';
+
+export interface ExecutiveOptions {
+  config: MainConfig;
+  /** The AMF information model, when `amf { mode: enabled }`. */
+  amfModel?: AmfModel;
+  logs: LogSystem;
+  version: string;
+  ipcLimits?: Partial<IpcLimits>;
+}
+
+export class Executive {
+  private readonly log: Logger;
+  readonly registry: ServiceRegistry;
+  readonly delivery: Delivery;
+  readonly ipc: IpcServer;
+  private readonly startedAt = Date.now();
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(private readonly opts: ExecutiveOptions) {
+    const { config, logs } = opts;
+    this.log = logs.get('MAIN');
+    this.registry = new ServiceRegistry(logs.get('SERV'));
+    this.delivery = new LoopbackDelivery(localNodeId(config));
+    const uid = process.getuid?.() ?? 0;
+    const uids = [...(config.aisexec.uid !== undefined ? [config.aisexec.uid] : []), ...config.uidgid.flatMap((e) => (e.uid !== undefined ? [e.uid] : []))];
+    const gids = [...(config.aisexec.gid !== undefined ? [config.aisexec.gid] : []), ...config.uidgid.flatMap((e) => (e.gid !== undefined ? [e.gid] : []))];
+    this.ipc = new IpcServer({
+      socketPath: socketPath(config.aisexec.runDir),
+      log: logs.get('IPC'),
+      registry: this.registry,
+      access: accessPolicy({ executiveUid: uid, uids, gids }),
+      limits: opts.ipcLimits,
+    });
+    this.registry.register(new CfgService(() => this.status(), () => this.ipc.connections()));
+    if (opts.amfModel !== undefined) this.registry.register(new AmfService(opts.amfModel, config.amf.groupsFile));
+  }
+
+  async start(): Promise<void> {
+    this.log.notice(`Ringfort AIS Executive ${this.opts.version} starting (pid ${process.pid}, config ${this.opts.config.file})`);
+    for (const s of this.registry.all()) {
+      const ctx: ServiceContext = {
+        log: this.opts.logs.get(s.name.toUpperCase()),
+        nodeid: this.delivery.nodeid,
+        mcast: (id, payload) => (this.state === 'running' ? this.delivery.mcast(id, payload) : SaAisErrorT.SA_AIS_ERR_TRY_AGAIN),
+      };
+      await s.execInit?.(ctx);
+      this.log.info(`service ${s.name} (id ${s.id}) initialised`);
+    }
+    this.delivery.start({
+      deliver: (id, payload, source) => this.registry.deliver(id, payload, source),
+      confChange: (c) => this.registry.confChange(c),
+    });
+    this.state = 'running';
+    await this.ipc.listen();
+    this.log.notice('AIS Executive Service: started and ready to provide service.');
+  }
+
+  /** Orderly shutdown: services stop what they run, clients are told and disconnected, the socket is removed. */
+  async stop(reason: string): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    this.log.notice(`shutting down: ${reason}`);
+    for (const s of this.registry.all().reverse()) {
+      try {
+        await s.execExit?.();
+      } catch (e) {
+        this.log.error(`service ${s.name} failed to stop: ${(e as Error).message}`);
+      }
+    }
+    if (wasRunning) await this.ipc.close();
+    this.delivery.stop();
+    this.state = 'stopped';
+    this.log.notice('AIS Executive exiting (0).');
+  }
+
+  status(): unknown {
+    return {
+      executive: { version: this.opts.version, pid: process.pid, state: this.state, uptimeMs: Date.now() - this.startedAt, config: this.opts.config.file },
+      membership: this.registry.membership,
+      delivery: this.delivery.status(),
+      registry: this.registry.counters,
+      ipc: this.ipc.status(),
+      services: Object.fromEntries(this.registry.all().map((s) => [s.name, s.status?.() ?? {}])),
+    };
+  }
+}
+
+/** This node's id: the configured nodeid, else the nodelist entry for our bind address, else 1. */
+export function localNodeId(config: MainConfig): number {
+  const t = config.totem as { nodeid?: number };
+  return t.nodeid ?? 1;
+}
