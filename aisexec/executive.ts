@@ -1,6 +1,7 @@
 // The executive: wires configuration, logging, the service registry, the
 // delivery layer (the ring, or its single-node stand-in) and the IPC server,
 // and takes them down again in order. No protocol logic lives here.
+import os from 'node:os';
 import { AmfService } from '../amf/service.js';
 import type { AmfModel } from '../amf/model.js';
 import { SaAisErrorT } from '../lib-ais/errors.js';
@@ -101,8 +102,19 @@ export class Executive {
   }
 }
 
-/** This node's id: the configured nodeid, else the nodelist entry for our bind address, else 1. */
-export function localNodeId(config: MainConfig): number {
-  const t = config.totem as { nodeid?: number };
-  return t.nodeid ?? 1;
+/**
+ * This node's id: `totem { nodeid }`, else the nodelist entry whose ring0_addr
+ * is one of this machine's addresses (the only entry, for a one-node list), else 1.
+ * The ring issue replaces this with the address the transport actually binds.
+ */
+export function localNodeId(config: MainConfig, localAddresses: () => string[] = machineAddresses): number {
+  const t = config.totem;
+  if (t.nodeid !== undefined) return t.nodeid;
+  if (t.nodes.length === 1) return t.nodes[0]!.nodeid;
+  const mine = new Set(localAddresses());
+  return t.nodes.find((n) => mine.has(n.ring0Addr))?.nodeid ?? 1;
+}
+
+function machineAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }

@@ -18,8 +18,8 @@ export class AmfService implements Service {
   execInit(ctx: ServiceContext): void {
     const c = countModel(this.model);
     ctx.log.notice(
-      `AMF information model from ${this.groupsFile}: ${c.sgs} service groups, ${c.sus} service units, ` +
-        `${c.components} components, ${c.sis} service instances, ${c.csis} CSIs, ${c.healthchecks} healthcheck keys`,
+      `AMF information model from ${this.groupsFile}: ${n(c.sgs, 'service group')}, ${n(c.sus, 'service unit')}, ` +
+        `${n(c.components, 'component')}, ${n(c.sis, 'service instance')}, ${n(c.csis, 'CSI')}, ${n(c.healthchecks, 'healthcheck key')}`,
     );
     for (const sg of this.model.sgs) {
       ctx.log.info(`${sg.dn}: redundancy model ${sg.redundancyModel}, units ${sg.sus.map((s) => s.name).join(' ')}`);
@@ -40,4 +40,8 @@ export function countModel(m: AmfModel) {
     for (const si of sg.sis) csis += si.csis.length;
   }
   return { sgs: m.sgs.length, sus, components, sis, csis, healthchecks: m.healthchecks.length };
+}
+
+function n(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
