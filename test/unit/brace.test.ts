@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { BRACE_ERRORS_MAX, parseBrace, quote, type BraceEntry, type BraceItem, type BraceSection } from '../../aisexec/config/brace.js';
 import { ConfigError, ConfigErrors } from '../../aisexec/config/diagnostics.js';
+import { shallowStacksDuringBlock } from '../helpers/fuzz.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SAMPLE = fs.readFileSync(path.join(here, '../fixtures/openais/openais.conf'), 'utf8');
@@ -200,16 +201,7 @@ describe('brace parser: errors', () => {
 });
 
 describe('brace parser: fuzz', () => {
-  // mocha sets an unlimited stack depth, which makes each ConfigError's stack
-  // capture dominate thousands of runs; use Node's default here.
-  let stackTraceLimit: number;
-  before(() => {
-    stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 10;
-  });
-  after(() => {
-    Error.stackTraceLimit = stackTraceLimit;
-  });
+  shallowStacksDuringBlock();
 
   /** Parses, and accepts only success or ConfigErrors made of well-formed ConfigErrors. */
   function parsesOrConfigErrors(text: string): void {

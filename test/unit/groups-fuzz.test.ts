@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fc from 'fast-check';
 import { ConfigError, ConfigErrors } from '../../aisexec/config/diagnostics.js';
 import { parseGroupsConf } from '../../amf/config/groups.js';
+import { shallowStacksDuringBlock } from '../helpers/fuzz.js';
 
 const SEED = 20060515; // EARLY's date
 const FIXTURE = fs.readFileSync('test/fixtures/groups/openais-early.conf', 'utf8');
@@ -94,16 +95,7 @@ function mutate(text: string, m: Mutation): string {
 }
 
 describe('groups.conf: any input gives a model or ConfigErrors (property, seeded)', () => {
-  // Capturing a stack for each of thousands of ConfigErrors (through tsx's source maps)
-  // would be most of the run time, and the property does not look at stacks.
-  let stackTraceLimit: number;
-  before(() => {
-    stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-  });
-  after(() => {
-    Error.stackTraceLimit = stackTraceLimit;
-  });
+  shallowStacksDuringBlock();
 
   it('random text (1200 runs)', () => {
     fc.assert(fc.property(textArb, check), { seed: SEED, numRuns: 1200 });

@@ -9,6 +9,7 @@ import { mapAccounts, parseIdFile, resolveId } from '../../aisexec/config/accoun
 import { ConfigError, ConfigErrors } from '../../aisexec/config/diagnostics.js';
 import { loadMainConfig, parseMainConfig, type MainConfig, type MainConfigOptions } from '../../aisexec/config/mainconfig.js';
 import { deriveConsensusMs, deriveHoldMs, deriveTokenRetransmitMs, type TotemConfig } from '../../aisexec/config/totemconfig.js';
+import { shallowStacksDuringBlock } from '../helpers/fuzz.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -677,16 +678,7 @@ describe('accounts', () => {
 });
 
 describe('openais.conf: fuzz', () => {
-  // mocha sets an unlimited stack depth, which makes each ConfigError's stack
-  // capture dominate thousands of runs; use Node's default here.
-  let stackTraceLimit: number;
-  before(() => {
-    stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 10;
-  });
-  after(() => {
-    Error.stackTraceLimit = stackTraceLimit;
-  });
+  shallowStacksDuringBlock();
 
   function configErrorsOnly(text: string): MainConfig | undefined {
     try {
