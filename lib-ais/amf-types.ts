@@ -52,3 +52,6 @@ export interface SaAmfCSIDescriptorT {
 
 export interface SaAmfProtectionGroupMemberT { compName: string; haState: SaAmfHAStateT; rank: number }
 export interface SaAmfProtectionGroupNotificationT { member: SaAmfProtectionGroupMemberT; change: SaAmfProtectionGroupChangesT }
+
+/** SaAmfProtectionGroupNotificationBufferT (B.01.01 spelling, not EARLY's misspelt one): `numberOfItems` is `notification.length`. */
+export interface SaAmfProtectionGroupNotificationBufferT { numberOfItems: number; notification: SaAmfProtectionGroupNotificationT[] }
