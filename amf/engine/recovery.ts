@@ -8,7 +8,7 @@
 import { assert } from '../../lib-ais/errors.js';
 import type { Core } from './core.js';
 import { escalate, probationExpired } from './escalation.js';
-import { failedAttempt, startCleanup, startSuJob } from './lifecycle.js';
+import { failedAttempt, startCleanup, startSuJob, updateSuPresence } from './lifecycle.js';
 import type { CompRt, SuRt } from './runtime.js';
 import type { Recovery } from './types.js';
 import { suLeftService } from './workload.js';
@@ -126,6 +126,8 @@ export function suFailover(k: Core, su: SuRt, cause: string): void {
   delete su.suProbationTimer;
   su.escalation = { ...su.escalation, level: 2 };
   for (const c of su.comps) c.intent = 'disable';
+  delete su.job;
+  updateSuPresence(k, su, cause);
   k.setSuOperational(su, 'disabled', cause);
   k.log('warning', `su ${su.dn}: SU failover (${cause}); the SU stays DISABLED and out of service until repaired`);
   suLeftService(k, su);

@@ -1,0 +1,225 @@
+// The AMF engine's life cycle, driven through the deterministic harness:
+// CLC-CLI commands (spec B.01.01 chapter 4), registration, instantiation
+// retries, termination and the orderly cluster stop.
+import assert from 'node:assert/strict';
+import { AmfEngine } from '../../amf/engine/engine.js';
+import type { AmfAction } from '../../amf/engine/types.js';
+import { SaAisErrorT } from '../../lib-ais/errors.js';
+import { AmfHarness, comp, csiDn, model, suDn, twoN, type RunClc } from '../helpers/amf-harness.js';
+
+const C1 = comp(1);
+const C2 = comp(2);
+
+describe('AMF engine: instantiation (spec B.01.01 §4.4)', () => {
+  it('runs INSTANTIATE as a program with an argument vector, the openais environment, cwd and timeout', () => {
+    const h = new AmfHarness(model(twoN({ comp: '\t\t\tinstantiate_timeout=7000' }))).start();
+    const run = h.runs('instantiate', C1)[0]!;
+    assert.deepEqual(run, {
+      type: 'runClc', node: 1, comp: C1, op: 'instantiate', runId: run.runId, program: '/clc/clc_cli_script',
+      argv: ['instantiate'], cwd: '/bin', timeoutMs: 7000,
+      env: {
+        PATH: '/usr/bin:/bin', CLC_CLI_INTERFACE: 'instantiate', SA_AMF_COMPONENT_NAME: C1, COMP_BINARY_PATH: '/bin',
+        COMP_BINARY_NAME: 'demo', RINGFORT_PID_FILE: '/run/ringfort/c.pid',
+      },
+    });
+  });
+
+  it('an SA-aware component is INSTANTIATED once INSTANTIATE exited 0 and it registered; its process is watched', () => {
+    const h = new AmfHarness(model(twoN())).start();
+    assert.equal(h.presence(C1), 'instantiated');
+    assert.equal(h.presence(suDn(1)), 'instantiated');
+    assert.equal(h.su(suDn(1)).readiness, 'inService');
+    const p = h.procs.get(C1)!;
+    assert.ok(h.watched.has(`${C1}#${p.pid}`), 'the registering process is watched');
+    assert.ok(h.logs().includes(`comp ${C1} presence INSTANTIATING -> INSTANTIATED (registered)`));
+    assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`, `${C2} ${csiDn()} standby`]);
+    h.checkReplies();
+  });
+
+  it('a registration before INSTANTIATE exits is accepted; the component is INSTANTIATED when the command exits 0', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.clc = (r) => (r.op === 'instantiate' ? 'hold' : { outcome: 'exited', exitCode: 0 });
+    h.start();
+    const run = h.held[0]!;
+    const reply = h.request({ type: 'register', comp: C1, client: { pid: 4242 } });
+    assert.equal(reply.error, SaAisErrorT.SA_AIS_OK);
+    assert.equal(h.presence(C1), 'instantiating');
+    h.complete(run, { outcome: 'exited', exitCode: 0 });
+    assert.equal(h.presence(C1), 'instantiated');
+    assert.equal(h.compState(C1).pid, 4242);
+  });
+
+  it('a component that does not register within instantiate_timeout is cleaned up and retried after instantiate_delay, then INSTANTIATION_FAILED', () => {
+    const h = new AmfHarness(model(twoN({ comp: '\t\t\tinstantiate_retries=1\n\t\t\tinstantiate_delay=500\n\t\t\tinstantiate_timeout=2000' })));
+    h.behavior(C1, { register: false }).start();
+    assert.equal(h.presence(C1), 'instantiating');
+    h.advance(2000);
+    assert.ok(h.logs().includes(`comp ${C1}: instantiation attempt 1 of 2 failed: did not register within instantiate_timeout 2000 ms`));
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup']);
+    h.advance(499);
+    assert.equal(h.runs('instantiate', C1).length, 1, 'waits instantiate_delay');
+    h.advance(1);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup', 'instantiate']);
+    h.advance(2000);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup', 'instantiate', 'cleanup']);
+    assert.equal(h.presence(C1), 'instantiationFailed');
+    assert.equal(h.compState(C1).operational, 'disabled');
+    assert.equal(h.presence(suDn(1)), 'instantiationFailed');
+    assert.equal(h.su(suDn(1)).operational, 'disabled');
+    assert.ok(h.logs().includes(`comp ${C1}: INSTANTIATION_FAILED: 2 instantiation attempts failed`));
+    // The SG started with the SU that came up: SU_2 holds the SI ACTIVE.
+    assert.deepEqual(h.assigned(), [`${C2} ${csiDn()} active`]);
+  });
+
+  it('an INSTANTIATE that times out, exits non-zero or cannot be spawned is logged naming the component, the command and the reason', () => {
+    const cases: Array<[RunClc extends never ? never : Parameters<AmfHarness['complete']>[1], string]> = [
+      [{ outcome: 'timeout' }, 'timed out after 10000 ms'],
+      [{ outcome: 'exited', exitCode: 3 }, 'exited with 3'],
+      [{ outcome: 'exited', exitCode: 0, signal: 'SIGSEGV' }, 'was killed by SIGSEGV'],
+      [{ outcome: 'spawnFailed', message: 'ENOENT: no such file or directory' }, 'could not be started: ENOENT: no such file or directory'],
+    ];
+    for (const [result, text] of cases) {
+      const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tinstantiate_retries=0' })));
+      h.clc = (r) => (r.op === 'instantiate' ? result : { outcome: 'exited', exitCode: 0 });
+      h.start();
+      assert.ok(h.logs().includes(`comp ${C1}: instantiate command /clc/clc_cli_script ${text}`), text);
+      assert.equal(h.presence(C1), 'instantiationFailed');
+    }
+  });
+
+  it('a missing INSTANTIATE command is a clear error and an instantiation failure without retries', () => {
+    const text = twoN({ sus: 1 }).replace('\t\t\tinstantiate=clc_cli_script\n', '');
+    const h = new AmfHarness(model(text)).start();
+    assert.ok(h.logs().includes(`comp ${C1}: cannot instantiate: no instantiate command is configured (groups.conf key instantiate)`));
+    assert.equal(h.presence(C1), 'instantiationFailed');
+    assert.equal(h.runs('instantiate').length, 0);
+  });
+
+  it('a missing CLEANUP command makes a failed instantiation TERMINATION_FAILED', () => {
+    const text = twoN({ sus: 1 }).replace('\t\t\tcleanup=clc_cli_script\n', '');
+    const h = new AmfHarness(model(text));
+    h.clc = (r) => (r.op === 'instantiate' ? { outcome: 'exited', exitCode: 1 } : { outcome: 'exited', exitCode: 0 });
+    h.start();
+    assert.ok(h.logs().includes(`comp ${C1}: cannot clean up: no cleanup command is configured (groups.conf key cleanup)`));
+    assert.equal(h.presence(C1), 'terminationFailed');
+    assert.equal(h.presence(suDn(1)), 'terminationFailed');
+  });
+
+  it('a non-SA-aware component is INSTANTIATED when INSTANTIATE exits 0, its pid is watched, and its exit restarts it at once', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcomptype=non_proxied_non_sa_aware' }))).start();
+    assert.equal(h.presence(C1), 'instantiated');
+    assert.equal(h.requests.size, 0, 'no registration');
+    const pid = h.procs.get(C1)!.pid;
+    assert.ok(h.watched.has(`${C1}#${pid}`));
+    assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`], 'assigned at once: no callback can reach it');
+    assert.ok(h.logs().includes(`comp ${C1}: ${csiDn()} ACTIVE (no callback: the component is not registered)`));
+    h.kill(C1);
+    assert.ok(h.logs().some((l) => l.startsWith(`Error detected for '${C1}' (process ${pid} killed by SIGKILL), recovery action: Component restart`)));
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup', 'instantiate']);
+    assert.equal(h.presence(C1), 'instantiated');
+    assert.equal(h.compState(C1).restartCount, 1);
+  });
+
+  it('is deterministic: the same model and events give the same actions', () => {
+    const run = (): AmfAction[] => {
+      const h = new AmfHarness(model(twoN({ sus: 3 }))).start();
+      h.kill(C1);
+      h.advance(5000);
+      h.send({ type: 'clusterStop', at: h.now });
+      return h.actions;
+    };
+    assert.deepEqual(run(), run());
+  });
+});
+
+describe('AMF engine: termination and cluster stop (spec B.01.01 §4.5, §4.6)', () => {
+  it('clusterStop removes assignments, terminates every component by its terminate callback, then emits stopped once', () => {
+    const h = new AmfHarness(model(twoN())).start();
+    const mark = h.actions.length;
+    h.send({ type: 'clusterStop', at: h.now });
+    const after = h.since(mark);
+    const kinds = after.flatMap((a) => (a.type === 'callback' ? [`${a.callback.kind} ${'comp' in a.callback ? a.callback.comp : ''}`] : []));
+    // Removals first (all SUs side by side), then terminations.
+    assert.deepEqual(kinds, [`csiRemove ${C1}`, `csiRemove ${C2}`, `terminate ${C1}`, `terminate ${C2}`]);
+    const remove = h.callbacks('csiRemove', C1)[0]!;
+    assert.equal(remove.flags, 4, 'TARGET_ALL');
+    assert.equal(h.stopped, 1);
+    assert.equal(after.at(-1)!.type, 'stopped');
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.presence(suDn(2)), 'uninstantiated');
+    assert.deepEqual(h.runs('terminate'), [], 'no command when the callback answered OK');
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.stopped, 1, 'stopped exactly once');
+    h.checkReplies();
+  });
+
+  it('terminates the components of an SU dependents first: reverse configuration order', () => {
+    const text = twoN({ sus: 1 }).replace('\tunit {\n\t\tname=SU_1\n',
+      '\tunit {\n\t\tname=SU_1\n\t\tcomponent {\n\t\t\tname=b\n\t\t\tinstantiate=clc_cli_script\n\t\t\tcleanup=clc_cli_script\n\t\t}\n');
+    const h = new AmfHarness(model(text)).start();
+    const B = 'safComp=b,safSu=SU_1,safSg=demo';
+    assert.deepEqual(h.runs('instantiate').map((r) => r.comp), [B, C1], 'instantiated in configuration order, one at a time');
+    h.send({ type: 'clusterStop', at: h.now });
+    const order = h.actions.flatMap((a) =>
+      a.type === 'callback' && a.callback.kind === 'terminate' ? [a.callback.comp] : a.type === 'runClc' && a.op !== 'instantiate' ? [a.comp] : []);
+    assert.deepEqual(order, [C1, B]);
+    assert.equal(h.stopped, 1);
+  });
+
+  it('an unanswered terminate callback is followed, after callback_timeout, by TERMINATE, then CLEANUP if that fails', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcallback_timeout=300' })));
+    h.behavior(C1, { terminate: 'ignore', csiRemove: 'ignore' }).start();
+    h.clc = (r) => (r.op === 'terminate' ? { outcome: 'exited', exitCode: 1 } : { outcome: 'exited', exitCode: 0 });
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.callbacks('terminate').length, 0, 'waits for the CSI remove first');
+    h.advance(300);
+    assert.equal(h.callbacks('terminate').length, 1);
+    h.advance(299);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate']);
+    h.advance(1);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'terminate', 'cleanup']);
+    assert.ok(h.logs().includes(`comp ${C1}: terminate callback not answered within callback_timeout 300 ms; running the terminate command`));
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+  });
+
+  it('a failed CLEANUP leaves the component TERMINATION_FAILED, and the stop still completes', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcomptype=non_proxied_non_sa_aware' }))).start();
+    h.clc = (r) => (r.op === 'instantiate' ? { outcome: 'exited', exitCode: 0 } : { outcome: 'timeout' });
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'terminate', 'cleanup']);
+    assert.equal(h.presence(C1), 'terminationFailed');
+    assert.equal(h.presence(suDn(1)), 'terminationFailed');
+    assert.ok(h.logs().includes(`comp ${C1}: cleanup command /clc/clc_cli_script timed out after 10000 ms`));
+    assert.equal(h.stopped, 1);
+  });
+
+  it('a stop while a component waits to register does not wait for the instantiate timeout', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.behavior(C1, { register: false }).start();
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup']);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.equal(h.timers.size, 0, 'no timer left');
+  });
+
+  it('a stop before the start, or of an empty model, emits stopped at once', () => {
+    const e = new AmfEngine(model(''), { hostOf: () => 1, clcEnv: {}, pidFileOf: () => '' });
+    assert.deepEqual(e.step({ type: 'clusterStart', at: 0 }).filter((a) => a.type !== 'log'), []);
+    assert.deepEqual(e.step({ type: 'clusterStop', at: 1 }).filter((a) => a.type !== 'log'), [{ type: 'stopped' }]);
+    const f = new AmfEngine(model(twoN()), { hostOf: () => 1, clcEnv: {}, pidFileOf: () => '' });
+    assert.deepEqual(f.step({ type: 'clusterStop', at: 0 }).filter((a) => a.type !== 'log'), [{ type: 'stopped' }]);
+  });
+
+  it('every action of an SU carries the node that hosts it', () => {
+    const m = model(twoN());
+    const h = new AmfHarness(m);
+    const e = new AmfEngine(m, { hostOf: (su) => (su.name === 'SU_1' ? 7 : 9), clcEnv: {}, pidFileOf: () => '' });
+    const acts = e.step({ type: 'clusterStart', at: 0 });
+    void h;
+    const runs = acts.filter((a): a is RunClc => a.type === 'runClc');
+    assert.deepEqual(runs.map((r) => [r.comp, r.node]), [[C1, 7], [C2, 9]]);
+    assert.deepEqual(e.snapshot().sus.map((s) => s.node), [7, 9]);
+  });
+});
