@@ -41,6 +41,9 @@ const DEFAULT_BEHAVIOR: CompBehavior = {
 export interface Proc { comp: Dn; pid: number; node: number; conn: number; alive: boolean }
 
 export type Reply = Extract<AmfAction, { type: 'reply' }>;
+type DistOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A library request without its `at` and with an optional (partial) client. */
+export type RequestEvent = DistOmit<Extract<AmfEvent, { client: ClientRef }>, 'client' | 'at'> & { client?: Partial<ClientRef> };
 export type CallbackAction = Extract<AmfAction, { type: 'callback' }>;
 
 export function model(text: string): AmfModel {
@@ -110,13 +113,11 @@ export class AmfHarness {
   }
 
   /** A client request from `client` (a fresh one by default); returns its reply. */
-  request<E extends AmfEvent & { client: ClientRef }>(ev: Omit<E, 'client' | 'at'> & { client?: Partial<ClientRef> }): Reply {
+  request(ev: RequestEvent): Reply {
     const client = this.client(ev.client);
-    const before = this.actions.length;
-    this.send({ ...ev, at: this.now, client } as unknown as AmfEvent);
+    this.send({ ...ev, at: this.now, client } as AmfEvent);
     const replies = this.requests.get(client.req) ?? [];
-    assert.equal(replies.length, 1, `request ${String((ev as { type: string }).type)} got ${replies.length} replies`);
-    void before;
+    assert.equal(replies.length, 1, `request ${ev.type} got ${replies.length} replies`);
     return replies[0]!;
   }
 
