@@ -48,7 +48,18 @@ export class Executive {
       limits: opts.ipcLimits,
     });
     this.registry.register(new CfgService(() => this.status(), () => this.ipc.connections()));
-    if (opts.amfModel !== undefined) this.registry.register(new AmfService(opts.amfModel, config.amf.groupsFile));
+    if (opts.amfModel !== undefined) {
+      this.registry.register(new AmfService({
+        model: opts.amfModel,
+        groupsFile: config.amf.groupsFile,
+        runDir: config.aisexec.runDir,
+        resolveNode: (ref) => {
+          if (ref === undefined) return undefined;
+          const node = ref.kind === 'nodeid' ? config.totem.nodes.find((n) => n.nodeid === ref.nodeid) : config.totem.nodes.find((n) => n.name === ref.name);
+          return node?.nodeid ?? (ref.kind === 'nodeid' ? ref.nodeid : undefined);
+        },
+      }));
+    }
   }
 
   async start(): Promise<void> {
@@ -57,7 +68,8 @@ export class Executive {
       const ctx: ServiceContext = {
         log: this.opts.logs.get(s.name.toUpperCase()),
         nodeid: this.delivery.nodeid,
-        mcast: (id, payload) => (this.state === 'running' ? this.delivery.mcast(id, payload) : SaAisErrorT.SA_AIS_ERR_TRY_AGAIN),
+        // Services multicast while stopping too: AMF terminates its components through the ring.
+        mcast: (id, payload) => (this.state === 'running' || this.state === 'stopping' ? this.delivery.mcast(id, payload) : SaAisErrorT.SA_AIS_ERR_TRY_AGAIN),
       };
       await s.execInit?.(ctx);
       this.log.info(`service ${s.name} (id ${s.id}) initialised`);
