@@ -263,6 +263,13 @@ export function onClcCompleted(k: Core, ev: ClcCompleted): void {
       }
       act.clcDone = true;
       if (ev.pid !== undefined && Number.isInteger(ev.pid) && ev.pid > 0) watchOwnPid(k, c, ev.pid);
+      if (c.intent !== 'run' && !c.registration && c.model.category === 'sa_aware') {
+        // Stopped meanwhile: no need to wait for a registration.
+        k.cancelTimer(c.node, act.timerId);
+        c.activity = { kind: 'idle' };
+        startCleanup(k, c, 'stopped while instantiating');
+        return;
+      }
       if (c.model.category !== 'sa_aware' || c.registration) instantiated(k, c, c.registration ? 'registered' : 'instantiate command succeeded');
       return;
     case 'terminateClc':

@@ -88,6 +88,13 @@ function addSiAssignment(k: Core, si: SiRt, su: SuRt, haState: HaState): void {
     for (const comp of su.comps) {
       if (!acceptsCsi(comp.model, csi.model)) continue;
       pgTouch(k, csi);
+      const old = k.csiAssignment(comp, csi);
+      if (old) {
+        // Given back while its removal is still unanswered: the new assignment replaces it (the
+        // component gets the remove, then the new set, in that order); the remove's answer no longer matches.
+        assert(old.status === 'removing', `${csi.dn} on ${comp.dn} is already ${old.status}`);
+        k.deleteCsiAssignment(old);
+      }
       const a: CsiAssignment = { csi, comp, haState, status: 'deferred' };
       k.putCsiAssignment(a);
       sendAddOne(k, a);
@@ -165,7 +172,7 @@ function promote(k: Core, si: SiRt, su: SuRt): void {
   const csis = new Set(si.csis);
   for (const comp of su.comps) {
     const mine = k.csiAssignmentsOfComp(comp);
-    const promoted = mine.filter((a) => csis.has(a.csi) && a.haState === 'standby');
+    const promoted = mine.filter((a) => csis.has(a.csi) && a.haState === 'standby' && a.status !== 'removing');
     if (promoted.length === 0) continue;
     for (const a of promoted) {
       pgTouch(k, a.csi);
