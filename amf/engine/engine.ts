@@ -138,7 +138,7 @@ export class AmfEngine {
     return {
       components: w.comps.map((c) => ({
         dn: c.dn, su: c.su.dn, presence: c.presence, operational: c.operational, readiness: c.readiness,
-        restartCount: c.restartCount, ...(c.registration ? { pid: c.registration.pid } : {}),
+        restartCount: c.restartCount, ...(pidOf(c) !== undefined ? { pid: pidOf(c) } : {}),
       })),
       sus: w.sus.map((su) => ({
         dn: su.dn, sg: su.sg.dn, node: su.node, admin: su.admin, presence: su.presence, operational: su.operational,
@@ -167,6 +167,11 @@ export class AmfEngine {
     if (wantStandby && !as.some((a) => a.haState === 'standby')) return 'partiallyAssigned';
     return 'fullyAssigned';
   }
+}
+
+/** The component's process: the one that registered, else the one its instantiate command reported. */
+function pidOf(c: { registration?: { pid: number }; clcPid?: number }): number | undefined {
+  return c.registration?.pid ?? c.clcPid;
 }
 
 function isClientRef(x: unknown): x is { node: number; conn: number; req: number; pid: number } {

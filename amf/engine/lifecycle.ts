@@ -134,6 +134,7 @@ export function releaseComp(k: Core, c: CompRt, keepRegistration: boolean): void
   for (const pid of c.pmPids.keys()) if (!c.ownPids.has(pid)) k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
   c.ownPids.clear();
   c.pmPids.clear();
+  delete c.clcPid;
   compDown(k, c);
   if (!keepRegistration) delete c.registration;
 }
@@ -262,7 +263,10 @@ export function onClcCompleted(k: Core, ev: ClcCompleted): void {
         return;
       }
       act.clcDone = true;
-      if (ev.pid !== undefined && Number.isInteger(ev.pid) && ev.pid > 0) watchOwnPid(k, c, ev.pid);
+      if (ev.pid !== undefined && Number.isInteger(ev.pid) && ev.pid > 0) {
+        c.clcPid = ev.pid;
+        watchOwnPid(k, c, ev.pid);
+      }
       if (c.intent !== 'run' && !c.registration && c.model.category === 'sa_aware') {
         // Stopped meanwhile: no need to wait for a registration.
         k.cancelTimer(c.node, act.timerId);

@@ -66,6 +66,8 @@ export interface CompRt {
   activity: Activity;
   /** The registered client, for callbacks. */
   registration?: { conn: Conn; pid: number };
+  /** The pid the instantiate command reported (pid file), while the component runs. */
+  clcPid?: number;
   /** Processes watched as the component itself (the pid the CLC reported, the registering process). */
   readonly ownPids: Set<number>;
   /** Processes watched by saAmfPmStart, with the recovery to apply and the ends that count (SaAmfPmErrorsT). */

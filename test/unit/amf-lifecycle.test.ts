@@ -111,6 +111,7 @@ describe('AMF engine: instantiation (spec B.01.01 §4.4)', () => {
     assert.equal(h.requests.size, 0, 'no registration');
     const pid = h.procs.get(C1)!.pid;
     assert.ok(h.watched.has(`${C1}#${pid}`));
+    assert.equal(h.compState(C1).pid, pid, 'the snapshot shows the pid the command reported');
     assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`], 'assigned at once: no callback can reach it');
     assert.ok(h.logs().includes(`comp ${C1}: ${csiDn()} ACTIVE (no callback: the component is not registered)`));
     h.kill(C1);
