@@ -47,7 +47,7 @@ export class Executive {
       access: accessPolicy({ executiveUid: uid, uids, gids }),
       limits: opts.ipcLimits,
     });
-    this.registry.register(new CfgService(() => this.status(), () => this.ipc.connections()));
+    this.registry.register(new CfgService(() => this.status()));
     if (opts.amfModel !== undefined) {
       this.registry.register(new AmfService({
         model: opts.amfModel,

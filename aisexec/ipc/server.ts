@@ -145,11 +145,6 @@ export class IpcServer {
     try { fs.unlinkSync(this.opts.socketPath); } catch { /* already gone */ }
   }
 
-  /** Every complete connection pair (for services that broadcast, such as shutdown notices). */
-  connections(): LibConnection[] {
-    return [...this.pairs.values()];
-  }
-
   status(): unknown {
     return { socket: this.opts.socketPath, connections: this.pairs.size, pending: this.pending.size, counters: { ...this.counters }, limits: this.limits };
   }

@@ -21,8 +21,10 @@ export class CfgService implements Service {
   private ctx: ServiceContext | undefined;
   private nextPing = 1;
   private readonly pendingPings = new Map<number, LibRequest>();
+  /** This service's own clients: a shutdown notice is a CFG callback, meaningless to an AMF client. */
+  private readonly clients = new Set<LibConnection>();
 
-  constructor(private readonly statusOf: () => unknown, private readonly connections: () => LibConnection[]) {
+  constructor(private readonly statusOf: () => unknown) {
     this.lib = new Map<number, LibHandler>([
       [functionOf(MSG_CFG_PING), { name: 'ReqLibCfgPing', handle: (r) => r.respond(SaAisErrorT.SA_AIS_OK, r.body) }],
       [functionOf(MSG_CFG_PING_DISPATCH), { name: 'ReqLibCfgPingDispatch', handle: (r) => this.pingDispatch(r) }],
@@ -40,10 +42,15 @@ export class CfgService implements Service {
 
   /** Tells every client the executive is going away (a callback they can act on before the channels close). */
   execExit(): void {
-    for (const c of this.connections()) c.dispatch(MSG_CFG_CB_SHUTDOWN, SaAisErrorT.SA_AIS_OK);
+    for (const c of this.clients) c.dispatch(MSG_CFG_CB_SHUTDOWN, SaAisErrorT.SA_AIS_OK);
+  }
+
+  libInit(conn: LibConnection): void {
+    this.clients.add(conn);
   }
 
   libExit(conn: LibConnection): void {
+    this.clients.delete(conn);
     for (const [k, r] of this.pendingPings) if (r.conn === conn) this.pendingPings.delete(k);
   }
 

@@ -142,9 +142,16 @@ describe('AMF on one node (real processes)', function () {
     const pids = componentPids(e);
     assert.equal(pids.length, 2);
     assert.ok(pids.every(processAlive));
+    const logDir = path.join(e.runDir, 'amf');
+    const componentLogs = () => fs.readdirSync(logDir).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8'));
+    // Read the component logs before stop() removes the run directory.
+    let logs: string[] = [];
+    e.proc.once('exit', () => { logs = componentLogs(); });
     const code = await e.stop(20000);
     exec = undefined;
     assert.equal(code, 0);
     assert.deepEqual(pids.filter(processAlive), []);
+    assert.equal(logs.length, 2);
+    for (const l of logs) assert.match(l, /terminated by the AMF, exiting 0/, 'each component was stopped through its terminate callback, not by a broken connection');
   });
 });

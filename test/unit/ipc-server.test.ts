@@ -36,7 +36,7 @@ async function rig(opts: { access?: AccessPolicy; limits?: Partial<IpcLimits> } 
   const registry = new ServiceRegistry(system.get('SERV'));
   const delivery = new LoopbackDelivery(1);
   let server: IpcServer | undefined;
-  const cfg = new CfgService(() => ({ hello: 'world', ipc: server!.status() }), () => server!.connections());
+  const cfg = new CfgService(() => ({ hello: 'world', ipc: server!.status() }));
   registry.register(cfg);
   cfg.execInit({ log: system.get('CFG'), nodeid: 1, mcast: (id, p) => delivery.mcast(id, p) });
   delivery.start({ deliver: (id, p, s) => registry.deliver(id, p, s), confChange: (c) => registry.confChange(c) });
