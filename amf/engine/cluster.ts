@@ -10,6 +10,7 @@
 // when every component is down (or failed to terminate).
 import type { Core } from './core.js';
 import { startSuJob } from './lifecycle.js';
+import { autoRepair } from './recovery.js';
 import type { SuRt } from './runtime.js';
 import { assignSg, removeAllOfSu } from './workload.js';
 
@@ -65,6 +66,7 @@ export function removalDone(k: Core, su: SuRt): void {
 /** An SU's termination job finished. */
 export function suTerminated(k: Core, su: SuRt): void {
   if (su.stopping === 'terminating') su.stopping = 'done';
+  else if (k.cluster === 'started' && su.operational === 'disabled') autoRepair(k, su);
   checkStopped(k);
 }
 

@@ -24,7 +24,7 @@ export type TimerPurpose =
   | { kind: 'instantiateDelay'; comp: CompRt }
   | { kind: 'callback'; invocation: number }
   | { kind: 'healthcheck'; comp: CompRt; key: string }
-  | { kind: 'probation'; su: SuRt; which: 'component' | 'su' };
+  | { kind: 'probation'; su: SuRt; which: 'component' | 'su' | 'repair' };
 
 export type Pending =
   | { kind: 'csiSet'; comp: CompRt; conn: Conn; timerId: number; assignments: CsiAssignment[]; haState: HaState }
@@ -37,6 +37,7 @@ export type LogLevel = Extract<AmfAction, { type: 'log' }>['level'];
 export class Core {
   readonly world: World;
   readonly clc: ClcOptions;
+  readonly autoRepair: boolean;
   /** Actions of the step in progress. */
   actions: AmfAction[] = [];
   /** `at` of the event in progress. */
@@ -60,6 +61,7 @@ export class Core {
   constructor(model: AmfModel, opts: EngineOptions) {
     this.world = buildWorld(model, (su) => opts.hostOf(su));
     this.clc = { clcEnv: opts.clcEnv, pidFileOf: (c) => opts.pidFileOf(c) };
+    this.autoRepair = opts.autoRepair === true;
   }
 
   // --- output -------------------------------------------------------------

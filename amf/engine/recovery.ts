@@ -7,7 +7,7 @@
 // over, the node-level recoveries fail over every SU of the node.
 import { assert } from '../../lib-ais/errors.js';
 import type { Core } from './core.js';
-import { escalate, probationExpired } from './escalation.js';
+import { INITIAL_COUNTERS, escalate, probationExpired } from './escalation.js';
 import { failedAttempt, startCleanup, startSuJob, updateSuPresence } from './lifecycle.js';
 import type { CompRt, SuRt } from './runtime.js';
 import type { Recovery } from './types.js';
@@ -129,7 +129,8 @@ export function suFailover(k: Core, su: SuRt, cause: string): void {
   delete su.job;
   updateSuPresence(k, su, cause);
   k.setSuOperational(su, 'disabled', cause);
-  k.log('warning', `su ${su.dn}: SU failover (${cause}); the SU stays DISABLED and out of service until repaired`);
+  k.log('warning', `su ${su.dn}: SU failover (${cause}); ` +
+    (k.autoRepair ? 'auto-repair will instantiate it again once it is terminated' : 'the SU stays DISABLED and out of service until repaired'));
   suLeftService(k, su);
   startSuJob(k, su, 'terminate', false, 'SU failover');
 }
@@ -145,8 +146,10 @@ function nodeFailover(k: Core, c: CompRt, recovery: Recovery, cause: string): vo
   }
 }
 
-export function onProbationTimer(k: Core, su: SuRt, which: 'component' | 'su', timerId: number): void {
-  if (which === 'component' && su.compProbationTimer === timerId) {
+export function onProbationTimer(k: Core, su: SuRt, which: 'component' | 'su' | 'repair', timerId: number): void {
+  if (which === 'repair') {
+    if (su.repairProbationTimer === timerId) delete su.repairProbationTimer;
+  } else if (which === 'component' && su.compProbationTimer === timerId) {
     delete su.compProbationTimer;
     su.escalation = probationExpired(su.escalation, 'component');
     k.log('info', `su ${su.dn}: component restart probation expired: component restart count reset (escalation level ${su.escalation.level})`);
@@ -155,4 +158,24 @@ export function onProbationTimer(k: Core, su: SuRt, which: 'component' | 'su', t
     su.escalation = probationExpired(su.escalation, 'su');
     k.log('info', `su ${su.dn}: SU restart probation expired: restart counts reset (escalation level ${su.escalation.level})`);
   }
+}
+
+/**
+ * Auto-repair of a failed-over SU, once it is terminated (EngineOptions.autoRepair):
+ * its escalation starts afresh and it is instantiated again; in service, the
+ * redundancy model gives it work (a standby, typically). An SU whose
+ * components failed to instantiate or terminate is not repaired automatically.
+ */
+export function autoRepair(k: Core, su: SuRt): void {
+  if (!k.autoRepair || su.presence !== 'uninstantiated') return;
+  if (su.comps.some((c) => c.operational !== 'enabled' || c.presence !== 'uninstantiated')) return;
+  if (su.repairProbationTimer !== undefined) {
+    k.log('warning', `su ${su.dn}: not auto-repaired: it failed over again within ${su.sg.model.unitRestartProbationMs} ms of its last repair`);
+    return;
+  }
+  k.log('notice', `su ${su.dn}: auto-repair: instantiating the SU again after its failover`);
+  su.escalation = INITIAL_COUNTERS;
+  su.repairProbationTimer = k.setTimer(su.node, su.sg.model.unitRestartProbationMs, { kind: 'probation', su, which: 'repair' });
+  k.setSuOperational(su, 'enabled', 'auto-repair');
+  startSuJob(k, su, 'instantiate', true, 'auto-repair');
 }

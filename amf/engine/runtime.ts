@@ -105,6 +105,8 @@ export interface SuRt {
   escalation: EscalationCounters;
   compProbationTimer?: number;
   suProbationTimer?: number;
+  /** Armed for unit_restart_probation after an auto-repair: a failover meanwhile is not repaired again. */
+  repairProbationTimer?: number;
   job?: SuJob;
   /** clusterStop: the SU's assignments are being removed before it is terminated. */
   stopping?: 'removing' | 'terminating' | 'done';

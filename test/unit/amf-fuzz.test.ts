@@ -237,8 +237,8 @@ describe('AMF engine under random faults with a cooperative world (property)', (
 
   it('components that answer, crash, hang and report errors at random: the invariants hold and the stop completes', () => {
     const fault = fc.tuple(fc.nat(9), fc.nat(100), fc.nat(100));
-    fc.assert(fc.property(fc.nat(MODELS.length - 1), fc.array(fault, { maxLength: 40 }), (mi, faults) => {
-      const h = new AmfHarness(MODELS[mi]!);
+    fc.assert(fc.property(fc.nat(MODELS.length - 1), fc.boolean(), fc.array(fault, { maxLength: 40 }), (mi, autoRepair, faults) => {
+      const h = new AmfHarness(MODELS[mi]!, 1, { autoRepair });
       const comps = MODELS[mi]!.sgs.flatMap((g) => g.sus.flatMap((u) => u.components.map((c) => c.dn)));
       const check = (): void => {
         const s = h.engine.snapshot();

@@ -205,6 +205,30 @@ describe('AMF engine: error reports and recovery (spec B.01.01 §3.12)', () => {
     assert.equal(h.su(suDn(1)).escalationLevel, 0);
   });
 
+  it('with autoRepair, a failed-over SU is instantiated again and becomes the standby: kill after kill, the standby takes over', () => {
+    const extra = '\tcomponent_restart_max=0\n\tunit_restart_max=0\n\tunit_restart_probation=1000';
+    const h = new AmfHarness(model(twoN({ extra })), 1, { autoRepair: true }).start();
+    let active = C1;
+    let standby = C2;
+    for (let i = 0; i < 4; i++) {
+      h.advance(1000);
+      const acts = h.kill(active);
+      const first = acts.find((a) => a.type === 'callback' || a.type === 'runClc');
+      assert.ok(first?.type === 'callback' && first.callback.kind === 'csiSet' && first.callback.comp === standby && first.callback.haState === 'active');
+      assert.ok(h.logs().includes(`su ${suDn(active === C1 ? 1 : 2)}: auto-repair: instantiating the SU again after its failover`));
+      assert.deepEqual(h.assigned().sort(), [`${standby} ${csiDn()} active`, `${active} ${csiDn()} standby`].sort());
+      assert.equal(h.su(suDn(active === C1 ? 1 : 2)).escalationLevel, 0, 'escalation starts afresh');
+      [active, standby] = [standby, active];
+    }
+    // A failover within unit_restart_probation of the last repair is not repaired again (no crash loop).
+    // (the standby now is the SU repaired in this very instant)
+    h.kill(standby);
+    assert.ok(h.logs().includes(`su ${suDn(standby === C1 ? 1 : 2)}: not auto-repaired: it failed over again within 1000 ms of its last repair`));
+    assert.deepEqual(h.assigned(), [`${active} ${csiDn()} active`]);
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.stopped, 1);
+  });
+
   it('component_restart_max=0 and unit_restart_max=0: the first fault fails the SU over', () => {
     const h = new AmfHarness(model(twoN({ extra: '\tcomponent_restart_max=0\n\tunit_restart_max=0' }))).start();
     h.kill(C1);
