@@ -12,16 +12,17 @@ import { CLASSES, renderHealth, renderObjects, stateObjects, type StateClass } f
 async function main(): Promise<number> {
   const args = await yargs(hideBin(process.argv))
     .scriptName('amf-state')
-    .usage('$0 [CLASS [all|NAME]]\n\nPrints the AMF states of the running executive.\nCLASS: comp, su, sg, si, siass, csiass. NAME selects the objects whose DN contains it.')
+    .command('$0 [class] [name]', 'Prints the AMF states of the running executive; with no class, the health summary.', (y) => y
+      .positional('class', { type: 'string', choices: [...CLASSES], describe: 'comp, su, sg, si, siass or csiass' })
+      .positional('name', { type: 'string', describe: 'all, or a DN or part of one' }))
     .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
     .option('run-dir', { type: 'string', describe: "the executive's run directory (default $RINGFORT_RUN_DIR or the built-in default)" })
     .strict()
     .help()
     .fail((msg, err) => { process.stderr.write(`amf-state: ${msg ?? err?.message}\n`); process.exit(2); })
     .parseAsync();
-  const [cls, name, ...extra] = args._.map(String);
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${extra[0]}`);
-  if (cls !== undefined && !(CLASSES as readonly string[]).includes(cls)) throw new UsageError(`unknown class "${cls}" (expected ${CLASSES.join(', ')})`);
+  const cls = args['class'] as StateClass | undefined;
+  const name = args['name'] as string | undefined;
 
   const client = await CfgClient.open({}, args['run-dir'] !== undefined ? { runDir: args['run-dir'] } : {});
   let status: { services?: { amf?: AmfSnapshot } };
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
     process.stdout.write((args.json ? JSON.stringify(snap, null, 2) : renderHealth(snap)) + '\n');
     return 0;
   }
-  const rows = stateObjects(snap, cls as StateClass, name);
+  const rows = stateObjects(snap, cls, name);
   if (name !== undefined && name !== 'all' && rows.length === 0) {
     process.stderr.write(`amf-state: no ${cls} matches "${name}"\n`);
     return 1;
@@ -48,15 +49,9 @@ async function main(): Promise<number> {
   return 0;
 }
 
-class UsageError extends Error {}
-
 main().then(
   (code) => process.exit(code),
   (e: Error) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(`amf-state: ${e.message}\n`);
-      process.exit(2);
-    }
     process.stderr.write(`amf-state: ${e instanceof AisError ? e.message : `error: ${e.message}`}\n`);
     process.exit(1);
   },

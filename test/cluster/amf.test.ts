@@ -5,8 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { processAlive } from '../../amf/process-watch.js';
-import { startExecutive, type RunningExecutive } from '../helpers/executive.js';
+import { AmfClient, type ProtectionGroupEvent } from '../../lib-ais/amf-client.js';
+import { SA_TRACK_CHANGES_ONLY, SA_TRACK_CURRENT, SaAmfHAStateT, SaAmfProtectionGroupChangesT } from '../../lib-ais/amf-types.js';
+import { REPO, startExecutive, type RunningExecutive } from '../helpers/executive.js';
 import { compState, demoLauncher, groupsConf, haOf, waitForAmf, waitForLog, CLC_DIR, type GroupSpec } from '../helpers/amf-cluster.js';
 
 function twoUnits(bn1: string, bn2 = bn1): GroupSpec['units'] {
@@ -153,5 +157,84 @@ describe('AMF on one node (real processes)', function () {
     assert.deepEqual(pids.filter(processAlive), []);
     assert.equal(logs.length, 2);
     for (const l of logs) assert.match(l, /terminated by the AMF, exiting 0/, 'each component was stopped through its terminate callback, not by a broken connection');
+  });
+
+  it('probation expiry resets the restart counter: faults spaced wider than the probation never escalate', async () => {
+    demoLauncher(bin, 'err3', { AMF_DEMO_ERROR_AFTER: '3' });
+    demoLauncher(bin, 'demo');
+    const e = await start({
+      units: twoUnits('err3', 'demo'),
+      healthchecks: [{ key: 'default', periodMs: 100, maxMs: 500 }],
+      // One restart allowed per 250 ms; each incarnation reports its error ~300 ms after it starts.
+      escalation: { compMax: 1, compProbationMs: 250, unitMax: 1, unitProbationMs: 250 },
+    });
+    const s = await waitForAmf(e, 'a restarted 4 times', (s) => compState(s, 'a').restartCount >= 4, 30000);
+    const su = s.sus.find((u) => u.dn.startsWith('safSu=SU_1'))!;
+    assert.equal(su.escalationLevel, 0);
+    assert.equal(su.readiness, 'inService');
+    assert.doesNotMatch(e.output(), /recovery action: SU (restart|failover)/);
+  });
+
+  it('tracks the protection group of a CSI: TRACK_CURRENT members, then CHANGES_ONLY callbacks on failover', async () => {
+    demoLauncher(bin, 'demo');
+    const e = await start({
+      units: [
+        { name: 'SU_1', components: [{ name: 'a', bn: 'demo' }] },
+        { name: 'SU_2', components: [{ name: 'b', bn: 'demo' }] },
+      ],
+      escalation: { compMax: 0, unitMax: 0 },
+    });
+    const s = await waitForAmf(e, 'ACTIVE and STANDBY confirmed', (s) => s.csiAssignments.length === 2 && s.csiAssignments.every((a) => !a.pending));
+    const csi = s.csiAssignments[0]!.csi;
+    const events: ProtectionGroupEvent[] = [];
+    const client = await AmfClient.open({ socketPath: e.socketPath });
+    client.on('protectionGroup', (ev) => { events.push(ev); });
+    const running = client.run();
+    const current = await client.trackProtectionGroup(csi, SA_TRACK_CURRENT | SA_TRACK_CHANGES_ONLY);
+    const members = current!.notification.map((n) => [n.member.compName.split(',')[0], n.member.haState]).sort();
+    assert.deepEqual(members, [['safComp=a', SaAmfHAStateT.SA_AMF_HA_ACTIVE], ['safComp=b', SaAmfHAStateT.SA_AMF_HA_STANDBY]]);
+    const activePid = compState(s, 'a').pid!;
+    process.kill(activePid, 'SIGKILL');
+    await waitForAmf(e, 'b ACTIVE', (s2) => haOf(s2, 'b').includes('active'));
+    for (let i = 0; i < 100 && !events.some((ev) => ev.notificationBuffer.notification.some((n) => n.member.compName.startsWith('safComp=b') && n.member.haState === SaAmfHAStateT.SA_AMF_HA_ACTIVE)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const changed = events.flatMap((ev) => ev.notificationBuffer.notification.map((n) => [n.member.compName.split(',')[0], n.change]));
+    assert.ok(changed.some(([c, ch]) => c === 'safComp=b' && ch === SaAmfProtectionGroupChangesT.SA_AMF_PROTECTION_GROUP_STATE_CHANGE), JSON.stringify(changed));
+    assert.ok(events.every((ev) => ev.notificationBuffer.notification.every((n) => n.change !== SaAmfProtectionGroupChangesT.SA_AMF_PROTECTION_GROUP_NO_CHANGE)), 'CHANGES_ONLY reports changed members only');
+    await client.stopTrackingProtectionGroup(csi);
+    await client.close();
+    await running;
+  });
+
+  it('amf-state prints the states OpenSAF-style, filters by name, and gives JSON', async () => {
+    demoLauncher(bin, 'demo');
+    const e = await start({ units: twoUnits('demo') });
+    await waitForAmf(e, 'assigned', (s) => s.csiAssignments.length === 2 && s.csiAssignments.every((a) => !a.pending));
+    const tool = path.join(REPO, 'dist/amf/tools/amf-state.js');
+    const run = (...args: string[]) => promisify(execFile)(process.execPath, [tool, '--run-dir', e.runDir, ...args]);
+    const comp = (await run('comp', 'safComp=a')).stdout;
+    assert.equal(comp, [
+      'safComp=a,safSu=SU_1,safSg=demo',
+      '\tsaAmfCompOperState=ENABLED(1)',
+      '\tsaAmfCompPresenceState=INSTANTIATED(3)',
+      '\tsaAmfCompReadinessState=IN-SERVICE(2)',
+      '',
+    ].join('\n'));
+    const su = (await run('su', 'all')).stdout;
+    assert.match(su, /safSu=SU_2,safSg=demo\n\tsaAmfSUAdminState=UNLOCKED\(1\)\n\tsaAmfSUOperState=ENABLED\(1\)/);
+    const csiass = JSON.parse((await run('csiass', '--json')).stdout) as Array<{ dn: string; states: Record<string, string> }>;
+    assert.deepEqual(csiass.map((r) => r.states['saAmfCSICompHAState']).sort(), ['ACTIVE(1)', 'STANDBY(2)']);
+    assert.match((await run()).stdout, /^Service Instances UNLOCKED and UNASSIGNED:\nService Units UNLOCKED and DISABLED:\n$/);
+    await assert.rejects(run('bogus'), (err: { code: number; stderr: string }) => err.code === 2 && /Invalid values:[\s\S]*class[\s\S]*"bogus"/.test(err.stderr));
+    await assert.rejects(run('comp', 'nothing-like-this'), (err: { code: number }) => err.code === 1);
+  });
+
+  it('amf-state fails with the SA error when no executive runs', async () => {
+    const tool = path.join(REPO, 'dist/amf/tools/amf-state.js');
+    await assert.rejects(
+      promisify(execFile)(process.execPath, [tool, '--run-dir', bin, 'comp']),
+      (err: { code: number; stderr: string }) => err.code === 1 && /SA_AIS_ERR_TRY_AGAIN: the executive is not running/.test(err.stderr),
+    );
   });
 });
