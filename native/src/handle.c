@@ -1,0 +1,112 @@
+/* The handle table (see handle.h). One mutex guards the slots and the reference counts. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include "handle.h"
+
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct amf_instance **slots;
+static uint32_t nslots;
+
+static uint32_t salt(void)
+{
+	uint32_t s = 0;
+	if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
+	}
+	s &= 0x7fffffffu;
+	return s ? s : 1;
+}
+
+SaAisErrorT rf_handle_add(struct amf_instance *in)
+{
+	pthread_mutex_lock(&table_lock);
+	uint32_t i;
+	for (i = 0; i < nslots && slots[i]; i++)
+		;
+	if (i == nslots) {
+		uint32_t n = nslots ? nslots * 2 : 16;
+		struct amf_instance **s = realloc(slots, n * sizeof *s);
+		if (!s) {
+			pthread_mutex_unlock(&table_lock);
+			return SA_AIS_ERR_NO_MEMORY;
+		}
+		memset(s + nslots, 0, (n - nslots) * sizeof *s);
+		slots = s;
+		nslots = n;
+	}
+	in->refs = 1;
+	in->handle = (SaAmfHandleT)salt() << 32 | i;
+	slots[i] = in;
+	pthread_mutex_unlock(&table_lock);
+	return SA_AIS_OK;
+}
+
+static struct amf_instance *find(SaAmfHandleT h)
+{
+	uint32_t i = (uint32_t)h;
+	if (h == SA_HANDLE_INVALID || i >= nslots || !slots[i] || slots[i]->handle != h)
+		return NULL;
+	return slots[i];
+}
+
+struct amf_instance *rf_handle_get(SaAmfHandleT h)
+{
+	pthread_mutex_lock(&table_lock);
+	struct amf_instance *in = find(h);
+	if (in)
+		in->refs++;
+	pthread_mutex_unlock(&table_lock);
+	return in;
+}
+
+static void destroy(struct amf_instance *in)
+{
+	rf_conn_close(&in->conn);
+	pthread_mutex_destroy(&in->req_lock);
+	pthread_mutex_destroy(&in->disp_lock);
+	free(in);
+}
+
+void rf_handle_put(struct amf_instance *in)
+{
+	pthread_mutex_lock(&table_lock);
+	int last = --in->refs == 0;
+	pthread_mutex_unlock(&table_lock);
+	if (last)
+		destroy(in);
+}
+
+struct amf_instance *rf_handle_remove(SaAmfHandleT h)
+{
+	pthread_mutex_lock(&table_lock);
+	struct amf_instance *in = find(h);
+	if (in) {
+		slots[(uint32_t)h] = NULL;
+		__atomic_store_n(&in->finalized, 1, __ATOMIC_RELEASE);
+		/* The table's reference becomes the caller's. */
+	}
+	pthread_mutex_unlock(&table_lock);
+	return in;
+}
+
+/* Releases the table when the library is unloaded (keeps valgrind's leak report clean). */
+__attribute__((destructor)) static void table_free(void)
+{
+	pthread_mutex_lock(&table_lock);
+	int empty = 1;
+	for (uint32_t i = 0; i < nslots; i++)
+		if (slots[i])
+			empty = 0;
+	if (empty) {
+		free(slots);
+		slots = NULL;
+		nslots = 0;
+	}
+	pthread_mutex_unlock(&table_lock);
+}

@@ -1,0 +1,43 @@
+/* The AMF handle table: handles are (salt << 32) | slot; lookups take a reference. Internal. */
+#ifndef RINGFORT_HANDLE_H
+#define RINGFORT_HANDLE_H
+
+#include <pthread.h>
+#include "ipc.h"
+
+struct amf_instance {
+	SaAmfHandleT handle;
+	struct rf_conn conn;
+	SaAmfCallbacksT cb;
+	pthread_mutex_t req_lock;  /* one request in flight per handle */
+	pthread_mutex_t disp_lock; /* one dispatcher per handle */
+	uint32_t next_seq;         /* under req_lock */
+	int refs;                  /* under the table lock; the table holds one */
+	int finalized;             /* atomic */
+	int lost;                  /* atomic: the connection broke */
+};
+
+/* Adds an instance (refs 1, owned by the table) and sets its handle. */
+SaAisErrorT rf_handle_add(struct amf_instance *in);
+/* Looks up and takes a reference; NULL when unknown or finalized. */
+struct amf_instance *rf_handle_get(SaAmfHandleT h);
+void rf_handle_put(struct amf_instance *in);
+/* Removes the handle from the table and marks it finalized; returns the instance with a reference held, or NULL. */
+struct amf_instance *rf_handle_remove(SaAmfHandleT h);
+
+static inline int rf_is_finalized(struct amf_instance *in)
+{
+	return __atomic_load_n(&in->finalized, __ATOMIC_ACQUIRE);
+}
+
+static inline int rf_is_lost(struct amf_instance *in)
+{
+	return __atomic_load_n(&in->lost, __ATOMIC_ACQUIRE);
+}
+
+static inline void rf_set_lost(struct amf_instance *in)
+{
+	__atomic_store_n(&in->lost, 1, __ATOMIC_RELEASE);
+}
+
+#endif
