@@ -6,9 +6,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import koffi from 'koffi';
+import type { TypeObject } from 'koffi';
+
+type TypeSpec = string | TypeObject;
 import { compileC, removeCompiled } from '../helpers/native.js';
 
-type Def = Record<string, koffi.TypeSpec>;
+type Def = Record<string, TypeSpec>;
 const P = 'void *';
 const ENUM = 'int'; // every enum of the headers has values in 1..27: int-sized
 
@@ -21,7 +24,7 @@ const SaAmfCSIStateDescriptorT = koffi.union('rf_layout_SaAmfCSIStateDescriptorT
 const SaAmfCSIAttributeListT = koffi.struct('rf_layout_SaAmfCSIAttributeListT', { attr: P, number: 'uint32_t' });
 const SaAmfProtectionGroupMemberT = koffi.struct('rf_layout_SaAmfProtectionGroupMemberT', { compName: SaNameT, haState: ENUM, rank: 'uint32_t' });
 
-const DEFS: Record<string, Def | koffi.TypeObject> = {
+const DEFS: Record<string, Def | TypeObject> = {
   SaNameT,
   SaVersionT: { releaseCode: 'char', majorVersion: 'uint8_t', minorVersion: 'uint8_t' },
   SaAmfHealthcheckKeyT: { key: koffi.array('uint8_t', 32, 'Array'), keyLen: 'uint16_t' },
@@ -45,10 +48,10 @@ const DEFS: Record<string, Def | koffi.TypeObject> = {
   SaAmfHAStateT: ENUM as unknown as Def,
 };
 
-function typeOf(name: string, d: Def | koffi.TypeObject): koffi.TypeSpec {
+function typeOf(name: string, d: Def | TypeObject): TypeSpec {
   if (typeof d === 'string') return d;
   if (Object.getPrototypeOf(d) === Object.prototype) return koffi.struct(`rf_layout_${name}`, d as Def);
-  return d as koffi.TypeObject;
+  return d as TypeObject;
 }
 
 interface CLayout { size: number; align: number; offsets: Record<string, number> }
