@@ -85,7 +85,7 @@ static SaAisErrorT call(struct amf_instance *in, uint32_t fn, const struct rf_wr
 		small = scratch;
 		small_cap = sizeof scratch;
 	}
-	if (rf_recv_frame(in->conn.req_fd, in->conn.frame_max, &h, small, small_cap, &body) < 0)
+	if (rf_recv_response(in->conn.req_fd, in->conn.frame_max, &h, small, small_cap, &body) < 0)
 		goto broken;
 	if (h.id != id || h.seq != seq || BAD_ERROR(h.error)) {
 		if (body != small)

@@ -108,6 +108,51 @@ int rf_recv_frame(int fd, uint32_t frame_max, struct rf_header *h, uint8_t *smal
 	return 0;
 }
 
+int rf_recv_response(int fd, uint32_t frame_max, struct rf_header *h, uint8_t *small, size_t small_cap, uint8_t **body)
+{
+	uint8_t buf[RF_HEADER_BYTES + 512];
+	size_t have = 0, want = RF_HEADER_BYTES;
+	*body = small;
+	/* Reads at most the header plus what `small` can take, so nothing beyond this frame is consumed. */
+	size_t cap = RF_HEADER_BYTES + (small_cap < sizeof buf - RF_HEADER_BYTES ? small_cap : sizeof buf - RF_HEADER_BYTES);
+	while (have < want) {
+		ssize_t k = recv(fd, buf + have, cap - have, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			errno = 0;
+			return -1;
+		}
+		have += (size_t)k;
+		if (want == RF_HEADER_BYTES && have >= RF_HEADER_BYTES) {
+			if (rf_header_decode(buf, frame_max, h) < 0)
+				return -2;
+			want = h->size;
+			if (have > want)
+				return -2; /* a second frame on the request channel: the stream is not ours to read */
+			if (want > cap)
+				break;
+		}
+	}
+	size_t n = h->size - RF_HEADER_BYTES, got = have - RF_HEADER_BYTES;
+	uint8_t *b = small;
+	if (n > small_cap && !(b = malloc(n)))
+		return -1;
+	memcpy(b, buf + RF_HEADER_BYTES, got);
+	if (got < n && recv_all(fd, b + got, n - got) < 0) {
+		int e = errno;
+		if (b != small)
+			free(b);
+		errno = e;
+		return -1;
+	}
+	*body = b;
+	return 0;
+}
+
 static SaAisErrorT connect_error(int e)
 {
 	switch (e) {

@@ -30,4 +30,10 @@ int rf_send_all(int fd, const void *p, size_t n);
  */
 int rf_recv_frame(int fd, uint32_t frame_max, struct rf_header *h, uint8_t *small, size_t small_cap, uint8_t **body);
 
+/*
+ * rf_recv_frame for the request channel, where exactly one response is
+ * outstanding: the header and a small body come in one read. Same results.
+ */
+int rf_recv_response(int fd, uint32_t frame_max, struct rf_header *h, uint8_t *small, size_t small_cap, uint8_t **body);
+
 #endif
