@@ -14,6 +14,34 @@ export type RedundancyModel = (typeof REDUNDANCY_MODELS)[number];
 export const COMPONENT_CATEGORIES = ['sa_aware', 'proxied_pre', 'proxied_non_pre', 'non_proxied_non_sa_aware'] as const;
 export type ComponentCategory = (typeof COMPONENT_CATEGORIES)[number];
 
+/**
+ * SaAmfRecommendedRecoveryT (B.01.01), by name, in the specification's order
+ * (NO_RECOMMENDATION 1 .. APPLICATION_RESTART 8). The AMF engine's `Recovery`
+ * is this type: the model holds it (recovery_on_error) and must not import
+ * the engine.
+ */
+export const RECOVERIES = [
+  'noRecommendation', 'componentRestart', 'componentFailover', 'nodeSwitchover', 'nodeFailover', 'nodeFailfast',
+  'clusterReset', 'applicationRestart',
+] as const;
+export type Recovery = (typeof RECOVERIES)[number];
+
+/**
+ * The words of `recovery_on_error=` (saAmfCompRecoveryOnError), the default
+ * first, and the recovery each one means.
+ */
+export const RECOVERY_ON_ERROR_WORDS = {
+  component_restart: 'componentRestart',
+  component_failover: 'componentFailover',
+  node_switchover: 'nodeSwitchover',
+  node_failover: 'nodeFailover',
+  node_failfast: 'nodeFailfast',
+  application_restart: 'applicationRestart',
+  cluster_reset: 'clusterReset',
+  no_recommendation: 'noRecommendation',
+} as const satisfies Readonly<Record<string, Recovery>>;
+export type RecoveryOnErrorWord = keyof typeof RECOVERY_ON_ERROR_WORDS;
+
 /** The CLC-CLI operations a component may configure a command for. */
 export type ClcOperation = 'instantiate' | 'terminate' | 'cleanup' | 'amStart' | 'amStop';
 
@@ -49,6 +77,8 @@ export const DEFAULTS = {
   componentRestartMax: 2,
   unitRestartProbationMs: 60_000,
   unitRestartMax: 2,
+  /** openais did not repair a failed SU; OpenSAF's saAmfSGAutoRepair defaults to true (docs/groups-conf.md says why not here). */
+  autoRepair: false,
   category: 'sa_aware' as ComponentCategory,
   instantiateTimeoutMs: 10_000,
   terminateTimeoutMs: 10_000,
@@ -56,6 +86,7 @@ export const DEFAULTS = {
   callbackTimeoutMs: 10_000,
   instantiateRetries: 2,
   instantiateDelayMs: 0,
+  recoveryOnError: 'componentRestart' as Recovery,
 } as const;
 
 /** Which node hosts an SU (Ringfort extension `node=`): a nodelist name or a nodeid. */
@@ -82,6 +113,11 @@ export interface AmfSg {
   readonly componentRestartMax: number;
   readonly unitRestartProbationMs: number;
   readonly unitRestartMax: number;
+  /**
+   * `auto_repair` (saAmfSGAutoRepair): an SU of this SG that was failed over
+   * is instantiated again once it is terminated (docs/amf-engine.md).
+   */
+  readonly autoRepair: boolean;
   readonly sus: readonly AmfSu[];
   readonly sis: readonly AmfSi[];
 }
@@ -127,6 +163,12 @@ export interface AmfComponent {
   /** Further attempts after a failed instantiation before INSTANTIATION_FAILED. */
   readonly instantiateRetries: number;
   readonly instantiateDelayMs: number;
+  /**
+   * `recovery_on_error` (saAmfCompRecoveryOnError): the recovery of errors the
+   * AMF detects itself (process exit, closed connection, CSI callback timeout
+   * or error answer), and of a report or healthcheck that recommends nothing.
+   */
+  readonly recoveryOnError: Recovery;
 }
 
 export interface AmfSi {

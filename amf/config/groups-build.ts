@@ -34,8 +34,10 @@ import {
   parseName,
   parseNode,
   parsePath,
+  parseRecovery,
   parseText,
   parseUint,
+  parseYesNo,
 } from './groups-values.js';
 
 interface Paths {
@@ -124,6 +126,7 @@ function buildSg(ctx: Ctx, block: BlockEntry, baseDir: string): { sg: AmfSg | un
   const componentRestartMax = count('component_restart_max', 0) ?? DEFAULTS.componentRestartMax;
   const unitRestartProbationMs = ms('unit_restart_probation') ?? DEFAULTS.unitRestartProbationMs;
   const unitRestartMax = count('unit_restart_max', 0) ?? DEFAULTS.unitRestartMax;
+  const autoRepair = opt(c, 'auto_repair', (e) => parseYesNo(ctx, e)) ?? DEFAULTS.autoRepair;
   const paths: Paths = {
     clcCliPath: opt(c, 'clccli_path', (e) => parsePath(ctx, e, 'a path')),
     binaryPath: opt(c, 'binary_path', (e) => parsePath(ctx, e, 'a path')),
@@ -166,6 +169,7 @@ function buildSg(ctx: Ctx, block: BlockEntry, baseDir: string): { sg: AmfSg | un
     componentRestartMax,
     unitRestartProbationMs,
     unitRestartMax,
+    autoRepair,
     sus,
     sis,
   };
@@ -253,6 +257,7 @@ function buildComponent(
   const instantiateDelayMs = ms('instantiate_delay', 0, DEFAULTS.instantiateDelayMs);
   const instantiateRetries =
     opt(c, 'instantiate_retries', (e) => parseUint(ctx, e, 0, LIMITS.instantiateRetriesMax, 'count')) ?? DEFAULTS.instantiateRetries;
+  const recoveryOnError = opt(c, 'recovery_on_error', (e) => parseRecovery(ctx, e)) ?? DEFAULTS.recoveryOnError;
 
   const csiTypes: string[] = [];
   const typeNames: Named[] = [];
@@ -280,6 +285,7 @@ function buildComponent(
     callbackTimeoutMs,
     instantiateRetries,
     instantiateDelayMs,
+    recoveryOnError,
   };
   return { comp, named };
 }

@@ -39,6 +39,7 @@ export const SHAPES: Readonly<Record<Kind, Shape>> = {
       'component_restart_max',
       'unit_restart_probation',
       'unit_restart_max',
+      'auto_repair', // extension
     ],
     blocks: new Map<string, Kind>([['unit', 'unit'], ['serviceinstance', 'serviceinstance']]),
     required: ['name', 'model'],
@@ -67,6 +68,7 @@ export const SHAPES: Readonly<Record<Kind, Shape>> = {
       'callback_timeout',
       'instantiate_retries',
       'instantiate_delay',
+      'recovery_on_error',
     ],
     blocks: new Map<string, Kind>([['csi_type_name', 'csi_type_name']]),
     required: ['name'],

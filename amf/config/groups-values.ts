@@ -1,7 +1,7 @@
 // Typed values of groups.conf keys. openais used atoi() and strcpy(); here each
 // value is checked, and a bad one is one ConfigError at the value's column.
 import { ConfigError, didYouMean } from '../../aisexec/config/diagnostics.js';
-import { LIMITS, type NodeRef } from '../model.js';
+import { LIMITS, RECOVERY_ON_ERROR_WORDS, type NodeRef, type Recovery, type RecoveryOnErrorWord } from '../model.js';
 import { show, type KeyEntry, type Pos } from './groups-syntax.js';
 
 /** Errors kept for one file; beyond this they are only counted, so a huge bad file costs no more. */
@@ -102,6 +102,38 @@ export function parseEnum<T extends string>(ctx: Ctx, e: KeyEntry, values: reado
   const v = e.value;
   if ((values as readonly string[]).includes(v)) return v as T;
   ctx.error(e.valuePos, `expected ${what} (${values.join(', ')}), found ${show(v)}${didYouMean(v, values)}`);
+  return undefined;
+}
+
+/** Words other configuration files use for yes and no (openais.conf takes on/off too): a hint, never accepted. */
+const YES_NO_HINTS = new Map<string, 'yes' | 'no'>([
+  ['yes', 'yes'], ['no', 'no'], ['on', 'yes'], ['off', 'no'], ['true', 'yes'], ['false', 'no'], ['1', 'yes'], ['0', 'no'],
+  ['y', 'yes'], ['n', 'no'],
+]);
+
+/** `yes` or `no`, exactly. */
+export function parseYesNo(ctx: Ctx, e: KeyEntry): boolean | undefined {
+  if (e.value === 'yes') return true;
+  if (e.value === 'no') return false;
+  const meant = YES_NO_HINTS.get(e.value.toLowerCase());
+  const hint = meant === undefined ? didYouMean(e.value, ['yes', 'no']) : ` (did you mean "${meant}"?)`;
+  ctx.error(e.valuePos, `expected yes or no for "${e.key}", found ${show(e.value)}${hint}`);
+  return undefined;
+}
+
+const RECOVERY_WORDS = Object.keys(RECOVERY_ON_ERROR_WORDS) as RecoveryOnErrorWord[];
+
+/**
+ * A recovery word (`recovery_on_error`), exactly. The C name
+ * (SA_AMF_COMPONENT_FAILOVER) or the engine's name (componentFailover) is
+ * refused with the word it stands for.
+ */
+export function parseRecovery(ctx: Ctx, e: KeyEntry): Recovery | undefined {
+  const v = e.value;
+  if ((RECOVERY_WORDS as readonly string[]).includes(v)) return RECOVERY_ON_ERROR_WORDS[v as RecoveryOnErrorWord];
+  const spelt = v.replace(/^SA_AMF_/i, '').replace(/([a-z])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
+  const hint = (RECOVERY_WORDS as readonly string[]).includes(spelt) ? ` (did you mean "${spelt}"?)` : didYouMean(v, RECOVERY_WORDS);
+  ctx.error(e.valuePos, `expected a recovery (${RECOVERY_WORDS.join(', ')}), found ${show(v)}${hint}`);
   return undefined;
 }
 

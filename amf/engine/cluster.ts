@@ -10,7 +10,7 @@
 // when every component is down (or failed to terminate).
 import type { Core } from './core.js';
 import { startSuJob } from './lifecycle.js';
-import { autoRepair } from './recovery.js';
+import { autoRepair, recoverySupported, recoveryWord } from './recovery.js';
 import type { SuRt } from './runtime.js';
 import { assignSg, removeAllOfSu } from './workload.js';
 
@@ -23,6 +23,10 @@ export function clusterStart(k: Core): void {
   k.log('notice', `AMF cluster start: ${k.world.sus.length} SU${k.world.sus.length === 1 ? '' : 's'} to instantiate`);
   for (const c of k.world.comps) {
     if (c.unsupported) k.log('warning', `comp ${c.dn}: category ${c.model.category} is not supported yet: it is not instantiated`);
+    else if (!recoverySupported(c.model.recoveryOnError)) {
+      k.log('warning', `comp ${c.dn}: recovery_on_error ${recoveryWord(c.model.recoveryOnError)} is not supported: ` +
+        'errors the AMF detects on it get component restart through escalation');
+    }
   }
   for (const su of k.world.sus) {
     if (su.admin === 'lockedInstantiation') continue;

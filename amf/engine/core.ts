@@ -37,7 +37,6 @@ export type LogLevel = Extract<AmfAction, { type: 'log' }>['level'];
 export class Core {
   readonly world: World;
   readonly clc: ClcOptions;
-  readonly autoRepair: boolean;
   /** Actions of the step in progress. */
   actions: AmfAction[] = [];
   /** `at` of the event in progress. */
@@ -61,7 +60,6 @@ export class Core {
   constructor(model: AmfModel, opts: EngineOptions) {
     this.world = buildWorld(model, (su) => opts.hostOf(su));
     this.clc = { clcEnv: opts.clcEnv, pidFileOf: (c) => opts.pidFileOf(c) };
-    this.autoRepair = opts.autoRepair === true;
   }
 
   // --- output -------------------------------------------------------------

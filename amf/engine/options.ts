@@ -8,11 +8,4 @@ export interface EngineOptions {
   clcEnv: Record<string, string>;
   /** Where the CLC-CLI instantiate command writes the component's pid (RINGFORT_PID_FILE). */
   pidFileOf(comp: AmfComponent): string;
-  /**
-   * Auto-repair (the specification's saAmfSGAutoRepair, on by default in
-   * OpenSAF): once an SU that was failed over is terminated, instantiate it
-   * again with its escalation reset, so that it comes back as a spare or
-   * standby. Default false: a failed-over SU stays DISABLED until repaired.
-   */
-  autoRepair?: boolean;
 }

@@ -2,10 +2,14 @@
 // amf.md §1.5): every detected fault of a component comes through fault(),
 // whatever detected it (an error report, a healthcheck, a process exit, a
 // closed connection, a callback timeout or error). The recommended recovery is
-// honoured and never weakened: component restart (and no recommendation) goes
-// through the SU's escalation (escalation.ts), component failover fails the SU
-// over, the node-level recoveries fail over every SU of the node.
+// honoured and never weakened: component restart goes through the SU's
+// escalation (escalation.ts), component failover fails the SU over, the
+// node-level recoveries fail over every SU of the node. No recommendation
+// (what the AMF detects itself, or a report that recommends nothing) means the
+// component's recovery_on_error (saAmfCompRecoveryOnError), whose default,
+// component restart, goes through escalation.
 import { assert } from '../../lib-ais/errors.js';
+import { RECOVERIES as MODEL_RECOVERIES, RECOVERY_ON_ERROR_WORDS, type RecoveryOnErrorWord } from '../model.js';
 import type { Core } from './core.js';
 import { INITIAL_COUNTERS, escalate, probationExpired } from './escalation.js';
 import { failedAttempt, startCleanup, startSuJob, updateSuPresence } from './lifecycle.js';
@@ -13,10 +17,7 @@ import type { CompRt, SuRt } from './runtime.js';
 import type { Recovery } from './types.js';
 import { suLeftService } from './workload.js';
 
-export const RECOVERIES: readonly Recovery[] = [
-  'noRecommendation', 'componentRestart', 'componentFailover', 'nodeSwitchover', 'nodeFailover', 'nodeFailfast',
-  'clusterReset', 'applicationRestart',
-];
+export const RECOVERIES: readonly Recovery[] = MODEL_RECOVERIES;
 
 /** The recoveries the engine can carry out; the others are answered SA_AIS_ERR_NOT_SUPPORTED. */
 export function recoverySupported(r: Recovery): boolean {
@@ -27,9 +28,42 @@ export function isRecovery(r: unknown): r is Recovery {
   return typeof r === 'string' && (RECOVERIES as readonly string[]).includes(r);
 }
 
-/** A fault of component `c` was detected. */
-export function fault(k: Core, c: CompRt, recovery: Recovery, cause: string): void {
-  assert(recoverySupported(recovery), `recovery ${recovery} reached fault()`);
+/** The groups.conf word of a recovery (recovery_on_error), for logs. */
+export function recoveryWord(r: Recovery): RecoveryOnErrorWord {
+  const e = Object.entries(RECOVERY_ON_ERROR_WORDS).find(([, v]) => v === r);
+  assert(e !== undefined, `no recovery_on_error word for ${r}`);
+  return e[0] as RecoveryOnErrorWord;
+}
+
+/**
+ * The recovery to carry out for a fault of `c` for which `recommended` was
+ * recommended, and what the log says about where it came from. No
+ * recommendation takes the component's recovery_on_error (as OpenSAF's
+ * avnd_err_escalate() takes the component's default recovery); one the engine
+ * cannot carry out (application restart, cluster reset) falls back to
+ * component restart through escalation, logged.
+ */
+function chooseRecovery(k: Core, c: CompRt, recommended: Recovery): { recovery: Recovery; source: string } {
+  if (recommended !== 'noRecommendation') return { recovery: recommended, source: `recommended ${recoveryWord(recommended)}` };
+  const configured = c.model.recoveryOnError;
+  const source = `recovery_on_error ${recoveryWord(configured)}`;
+  if (!recoverySupported(configured)) {
+    k.log('warning', `comp ${c.dn}: ${source} is not supported: component restart through escalation instead`);
+    return { recovery: 'componentRestart', source };
+  }
+  return { recovery: configured, source };
+}
+
+/**
+ * A fault of component `c` was detected. `recommended` is the recovery the
+ * detector recommends: an error report's, the one given at healthcheckStart or
+ * pmStart, or noRecommendation for what the AMF detects itself (its own
+ * process ending, its connection closing, an unexpected unregister, a CSI set
+ * or remove callback answered with an error or not in time): those take the
+ * component's recovery_on_error.
+ */
+export function fault(k: Core, c: CompRt, recommended: Recovery, cause: string): void {
+  assert(recoverySupported(recommended), `recovery ${recommended} reached fault()`);
   if (k.cluster !== 'started' || c.intent !== 'run') {
     k.log('info', `comp ${c.dn}: ${cause}: no recovery (the component is being stopped)`);
     return;
@@ -43,19 +77,21 @@ export function fault(k: Core, c: CompRt, recovery: Recovery, cause: string): vo
     k.log('info', `comp ${c.dn}: ${cause}: no new recovery (already ${act.kind === 'idle' ? c.presence : act.kind})`);
     return;
   }
+  const { recovery, source } = chooseRecovery(k, c, recommended);
   switch (recovery) {
     case 'noRecommendation':
     case 'componentRestart':
       escalateFault(k, c, cause);
       return;
     case 'componentFailover':
-      k.log('notice', `Error detected for '${c.dn}' (${cause}), recovery action: SU failover (recommended component failover)`);
+      // Never weaker than escalation: an SU failover is its last level.
+      k.log('notice', `Error detected for '${c.dn}' (${cause}), recovery action: SU failover (${source})`);
       suFailover(k, c.su, `component failover of ${c.dn}`);
       return;
     case 'nodeSwitchover':
     case 'nodeFailover':
     case 'nodeFailfast':
-      nodeFailover(k, c, recovery, cause);
+      nodeFailover(k, c, recovery, source, cause);
       return;
     case 'clusterReset':
     case 'applicationRestart':
@@ -130,14 +166,14 @@ export function suFailover(k: Core, su: SuRt, cause: string): void {
   updateSuPresence(k, su, cause);
   k.setSuOperational(su, 'disabled', cause);
   k.log('warning', `su ${su.dn}: SU failover (${cause}); ` +
-    (k.autoRepair ? 'auto-repair will instantiate it again once it is terminated' : 'the SU stays DISABLED and out of service until repaired'));
+    (su.sg.model.autoRepair ? 'auto-repair will instantiate it again once it is terminated' : 'the SU stays DISABLED and out of service until repaired'));
   suLeftService(k, su);
   startSuJob(k, su, 'terminate', false, 'SU failover');
 }
 
-function nodeFailover(k: Core, c: CompRt, recovery: Recovery, cause: string): void {
+function nodeFailover(k: Core, c: CompRt, recovery: Recovery, source: string, cause: string): void {
   const node = c.node;
-  k.log('notice', `Error detected for '${c.dn}' (${cause}), recovery action: ${recovery}: every SU on node ${node} is failed over`);
+  k.log('notice', `Error detected for '${c.dn}' (${cause}), recovery action: ${recovery} (${source}): every SU on node ${node} is failed over`);
   k.log('warning', `node ${node}: ${recovery} of '${c.dn}': the node is not rebooted (Ringfort does not reboot nodes); its SUs are failed over`);
   for (const su of k.world.sus) {
     if (su.node !== node || su.operational !== 'enabled') continue;
@@ -161,13 +197,15 @@ export function onProbationTimer(k: Core, su: SuRt, which: 'component' | 'su' | 
 }
 
 /**
- * Auto-repair of a failed-over SU, once it is terminated (EngineOptions.autoRepair):
- * its escalation starts afresh and it is instantiated again; in service, the
- * redundancy model gives it work (a standby, typically). An SU whose
- * components failed to instantiate or terminate is not repaired automatically.
+ * Auto-repair of a failed-over SU, once it is terminated, when its SG says
+ * auto_repair=yes (saAmfSGAutoRepair): its escalation starts afresh and it is
+ * instantiated again; in service, the redundancy model gives it work (a
+ * standby, typically). An SU whose components failed to instantiate or
+ * terminate is not repaired automatically, nor is one that fails over again
+ * within unit_restart_probation of its last repair.
  */
 export function autoRepair(k: Core, su: SuRt): void {
-  if (!k.autoRepair || su.presence !== 'uninstantiated') return;
+  if (!su.sg.model.autoRepair || su.presence !== 'uninstantiated') return;
   if (su.comps.some((c) => c.operational !== 'enabled' || c.presence !== 'uninstantiated')) return;
   if (su.repairProbationTimer !== undefined) {
     k.log('warning', `su ${su.dn}: not auto-repaired: it failed over again within ${su.sg.model.unitRestartProbationMs} ms of its last repair`);

@@ -8,7 +8,7 @@
 // asks for timers with `setTimer` actions whose expiry the driver feeds back as
 // a `timer` event (through the ring, like every other observation).
 import type { SaAisErrorT } from '../../lib-ais/errors.js';
-import type { ClcOperation } from '../model.js';
+import type { ClcOperation, Recovery as ModelRecovery } from '../model.js';
 
 /** SaAmfHAStateT values. */
 export type HaState = 'active' | 'standby' | 'quiescing' | 'quiesced';
@@ -21,10 +21,8 @@ export type ReadinessState = 'outOfService' | 'inService' | 'stopping';
 export type AdminState = 'unlocked' | 'locked' | 'lockedInstantiation' | 'shuttingDown';
 export type AssignmentState = 'unassigned' | 'fullyAssigned' | 'partiallyAssigned';
 
-/** SaAmfRecommendedRecoveryT, by name. */
-export type Recovery =
-  | 'noRecommendation' | 'componentRestart' | 'componentFailover' | 'nodeSwitchover'
-  | 'nodeFailover' | 'nodeFailfast' | 'clusterReset' | 'applicationRestart';
+/** SaAmfRecommendedRecoveryT, by name: the model's type (groups.conf recovery_on_error holds one). */
+export type Recovery = ModelRecovery;
 
 export type HealthcheckInvocation = 'amfInvoked' | 'componentInvoked';
 

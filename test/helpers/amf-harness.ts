@@ -90,9 +90,9 @@ export class AmfHarness {
   /** Requests made, by req id: the replies each got. */
   readonly requests = new Map<number, Reply[]>();
 
-  constructor(readonly model: AmfModel, readonly node = 1, opts: { autoRepair?: boolean } = {}) {
+  constructor(readonly model: AmfModel, readonly node = 1) {
     this.engine = new AmfEngine(model, {
-      hostOf: () => node, clcEnv: { PATH: '/usr/bin:/bin' }, pidFileOf: (c) => `/run/ringfort/${c.name}.pid`, ...opts,
+      hostOf: () => node, clcEnv: { PATH: '/usr/bin:/bin' }, pidFileOf: (c) => `/run/ringfort/${c.name}.pid`,
     });
   }
 

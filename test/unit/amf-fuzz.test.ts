@@ -15,13 +15,25 @@ import { shallowStacksDuringBlock } from '../helpers/fuzz.js';
 
 const SEED = 20260601;
 
-const MODELS = [
-  model(twoN({ sus: 3, extra: '\tcomponent_restart_max=1\n\tunit_restart_max=1\n\tcomponent_restart_probation=3000\n\tunit_restart_probation=5000',
-    comp: '\t\t\tinstantiate_retries=1\n\t\t\tinstantiate_delay=100\n\t\t\tinstantiate_timeout=1000\n\t\t\tcallback_timeout=500' })),
-  model(twoN({ model: 'nplusm', sus: 4, sis: 3, extra: '\tpreferred-active-units=2\n\tmaximum-active-instances=2\n\tcomponent_restart_max=0\n\tunit_restart_max=1' }) +
+const MODEL_TEXTS = [
+  twoN({ sus: 3, extra: '\tcomponent_restart_max=1\n\tunit_restart_max=1\n\tcomponent_restart_probation=3000\n\tunit_restart_probation=5000',
+    comp: '\t\t\tinstantiate_retries=1\n\t\t\tinstantiate_delay=100\n\t\t\tinstantiate_timeout=1000\n\t\t\tcallback_timeout=500' }),
+  twoN({ model: 'nplusm', sus: 4, sis: 3, extra: '\tpreferred-active-units=2\n\tmaximum-active-instances=2\n\tcomponent_restart_max=0\n\tunit_restart_max=1' }) +
     twoN({ model: 'noredundancy', sus: 2, sis: 2, comp: '\t\t\tcomptype=non_proxied_non_sa_aware' })
-      .replace('name=demo', 'name=nored').replace(/healthcheck \{[^}]*\}\n/, '')),
+      .replace('name=demo', 'name=nored').replace(/healthcheck \{[^}]*\}\n/, ''),
 ];
+const MODELS = MODEL_TEXTS.map((t) => model(t));
+
+/** recovery_on_error values for the fault property ('' leaves the default). */
+const ON_ERROR = ['', 'component_failover', 'node_failover', 'no_recommendation', 'cluster_reset'] as const;
+
+/** Model `mi` with auto_repair=yes in every group and recovery_on_error on every component, as asked. */
+function variant(mi: number, autoRepair: boolean, onError: (typeof ON_ERROR)[number]) {
+  let t = MODEL_TEXTS[mi]!;
+  if (autoRepair) t = t.replace(/^\tmodel=/gm, '\tauto_repair=yes\n\tmodel=');
+  if (onError !== '') t = t.replace(/^\t\t\tname=c$/gm, `\t\t\tname=c\n\t\t\trecovery_on_error=${onError}`);
+  return model(t);
+}
 
 const RECOVERIES: Recovery[] = [
   'noRecommendation', 'componentRestart', 'componentFailover', 'nodeSwitchover', 'nodeFailover', 'nodeFailfast', 'clusterReset',
@@ -237,8 +249,10 @@ describe('AMF engine under random faults with a cooperative world (property)', (
 
   it('components that answer, crash, hang and report errors at random: the invariants hold and the stop completes', () => {
     const fault = fc.tuple(fc.nat(9), fc.nat(100), fc.nat(100));
-    fc.assert(fc.property(fc.nat(MODELS.length - 1), fc.boolean(), fc.array(fault, { maxLength: 40 }), (mi, autoRepair, faults) => {
-      const h = new AmfHarness(MODELS[mi]!, 1, { autoRepair });
+    fc.assert(fc.property(fc.nat(MODELS.length - 1), fc.boolean(), fc.nat(ON_ERROR.length - 1), fc.array(fault, { maxLength: 40 }), (mi, autoRepair, oe, faults) => {
+      const h = new AmfHarness(variant(mi, autoRepair, ON_ERROR[oe]!));
+      assert.equal(h.model.sgs[0]!.autoRepair, autoRepair);
+      assert.equal(h.model.sgs[0]!.sus[0]!.components[0]!.recoveryOnError === 'componentRestart', oe === 0, 'recovery_on_error applied');
       const comps = MODELS[mi]!.sgs.flatMap((g) => g.sus.flatMap((u) => u.components.map((c) => c.dn)));
       const check = (): void => {
         const s = h.engine.snapshot();

@@ -205,9 +205,9 @@ describe('AMF engine: error reports and recovery (spec B.01.01 §3.12)', () => {
     assert.equal(h.su(suDn(1)).escalationLevel, 0);
   });
 
-  it('with autoRepair, a failed-over SU is instantiated again and becomes the standby: kill after kill, the standby takes over', () => {
-    const extra = '\tcomponent_restart_max=0\n\tunit_restart_max=0\n\tunit_restart_probation=1000';
-    const h = new AmfHarness(model(twoN({ extra })), 1, { autoRepair: true }).start();
+  it('with auto_repair=yes, a failed-over SU is instantiated again and becomes the standby: kill after kill, the standby takes over', () => {
+    const extra = '\tcomponent_restart_max=0\n\tunit_restart_max=0\n\tunit_restart_probation=1000\n\tauto_repair=yes';
+    const h = new AmfHarness(model(twoN({ extra }))).start();
     let active = C1;
     let standby = C2;
     for (let i = 0; i < 4; i++) {
@@ -309,5 +309,154 @@ describe('AMF engine: error reports and recovery (spec B.01.01 §3.12)', () => {
     h.send({ type: 'processExited', at: h.now, comp: C1, pid: 777, signal: 'SIGSEGV' });
     assert.equal(h.su(suDn(1)).operational, 'disabled', 'component failover');
     assert.deepEqual(h.assigned(), [`${C2} ${csiDn()} active`]);
+  });
+});
+
+describe('AMF engine: recovery_on_error and auto_repair (saAmfCompRecoveryOnError, saAmfSGAutoRepair)', () => {
+  const FAILOVER = '\t\t\trecovery_on_error=component_failover';
+  /** The first callback or command of a step: the fast path puts the takeover before anything else. */
+  const firstMove = (acts: AmfAction[]) => acts.find((a) => a.type === 'callback' || a.type === 'runClc');
+  const isTakeover = (a: AmfAction | undefined, dn: string, from: string) =>
+    a?.type === 'callback' && a.callback.kind === 'csiSet' && a.callback.comp === dn && a.callback.haState === 'active' &&
+    a.callback.descriptor.transition === 3 && a.callback.descriptor.activeComp === from;
+
+  it('component_failover with auto_repair=yes: each kill of the ACTIVE gives the standby ACTIVE in the same step, and the repaired SU becomes the standby', () => {
+    // Normal escalation values: recovery_on_error, not escalation, makes every kill a failover.
+    const h = new AmfHarness(model(twoN({ comp: FAILOVER, extra: '\tunit_restart_probation=1000\n\tauto_repair=yes' }))).start();
+    assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`, `${C2} ${csiDn()} standby`]);
+    let [active, standby] = [C1, C2];
+    for (let i = 0; i < 6; i++) {
+      h.advance(1000);
+      const acts = h.kill(active);
+      assert.ok(isTakeover(firstMove(acts), standby, active), `kill ${i + 1}: the standby's ACTIVE CSI set comes first`);
+      assert.ok(h.logs().some((l) => l.includes(`Error detected for '${active}' (process`) &&
+        l.endsWith('recovery action: SU failover (recovery_on_error component_failover)')), `kill ${i + 1}: logged`);
+      const failed = active === C1 ? suDn(1) : suDn(2);
+      assert.ok(h.logs().includes(`su ${failed}: auto-repair: instantiating the SU again after its failover`), `kill ${i + 1}: repaired`);
+      assert.equal(h.su(failed).operational, 'enabled');
+      assert.equal(h.su(failed).readiness, 'inService');
+      assert.equal(h.presence(active), 'instantiated', 're-instantiated');
+      assert.deepEqual(h.assigned().sort(), [`${standby} ${csiDn()} active`, `${active} ${csiDn()} standby`].sort());
+      assert.equal(h.compState(active).restartCount, 0, 'a failover, not a restart');
+      [active, standby] = [standby, active];
+    }
+    // The loop limit stays: the standby was repaired in this very instant; failed over again within
+    // unit_restart_probation of that repair, it is not repaired again.
+    h.kill(standby);
+    const failed = standby === C1 ? suDn(1) : suDn(2);
+    assert.ok(h.logs().includes(`su ${failed}: not auto-repaired: it failed over again within 1000 ms of its last repair`), 'loop limit');
+    assert.equal(h.su(failed).operational, 'disabled');
+    assert.deepEqual(h.assigned(), [`${active} ${csiDn()} active`]);
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.stopped, 1);
+    h.checkReplies();
+  });
+
+  for (const extra of ['', '\tauto_repair=no']) {
+    it(`component_failover with ${extra === '' ? 'auto_repair absent (no)' : 'auto_repair=no'}: the failed SU stays out of service`, () => {
+      const h = new AmfHarness(model(twoN({ sus: 3, comp: FAILOVER, extra }))).start();
+      assert.equal(h.model.sgs[0]!.autoRepair, false);
+      const acts = h.kill(C1);
+      assert.ok(isTakeover(firstMove(acts), C2, C1), 'takeover first');
+      assert.ok(h.logs().includes(`su ${suDn(1)}: SU failover (component failover of ${C1}); the SU stays DISABLED and out of service until repaired`), 'logged');
+      h.advance(300_000);
+      const su = h.su(suDn(1));
+      assert.equal(su.operational, 'disabled');
+      assert.equal(su.readiness, 'outOfService');
+      assert.equal(su.presence, 'uninstantiated');
+      assert.equal(h.runs('instantiate', C1).length, 1, 'never instantiated again');
+      assert.deepEqual(h.assigned(), [`${C2} ${csiDn()} active`, `${C3} ${csiDn()} standby`]);
+      // The next kill goes on to the spare; then nothing is left to take over.
+      h.kill(C2);
+      assert.deepEqual(h.assigned(), [`${C3} ${csiDn()} active`]);
+    });
+  }
+
+  it('applies to every error the AMF detects itself: a closed connection, an unexpected unregister, a CSI set or remove answered with an error or not at all', () => {
+    const cases: Array<[string, (h: AmfHarness) => void, string]> = [
+      ['connection closed', (h) => {
+        const p = h.procs.get(C1)!;
+        h.send({ type: 'connectionClosed', at: h.now, node: p.node, conn: p.conn });
+      }, 'its connection (node 1, conn'],
+      ['unregister', (h) => {
+        const p = h.procs.get(C1)!;
+        h.request({ type: 'unregister', comp: C1, client: { conn: p.conn, pid: p.pid } });
+      }, 'the component unregistered unexpectedly'],
+      ['CSI set error', (h) => {
+        // A second SI: its CSI set to C1 is answered with an error.
+        h.behavior(C1, { csiSet: SaAisErrorT.SA_AIS_ERR_FAILED_OPERATION });
+        h.request({ type: 'errorReport', comp: C2, recovery: 'componentRestart', client: own(h, C2) });
+        h.advance(0);
+      }, ''],
+    ];
+    for (const [what, cause, text] of cases) {
+      const h = new AmfHarness(model(twoN({ sus: 3, comp: FAILOVER }))).start();
+      cause(h);
+      if (what === 'CSI set error') {
+        // C2 restarted (its report recommended a restart) and got its STANDBY set again, answered OK: nothing failed over.
+        assert.equal(h.su(suDn(1)).operational, 'enabled', what);
+        continue;
+      }
+      assert.ok(h.logs().some((l) => l.includes(text) && l.endsWith('recovery action: SU failover (recovery_on_error component_failover)')), what);
+      assert.equal(h.su(suDn(1)).operational, 'disabled', what);
+      assert.deepEqual(h.assigned(), [`${C2} ${csiDn()} active`, `${C3} ${csiDn()} standby`], what);
+    }
+    // CSI set not answered within callback_timeout, and answered with an error.
+    for (const answer of ['ignore', SaAisErrorT.SA_AIS_ERR_FAILED_OPERATION] as const) {
+      const h = new AmfHarness(model(twoN({ sus: 3, comp: `${FAILOVER}\n\t\t\tcallback_timeout=200` })));
+      h.behavior(C2, { csiSet: answer }).start();
+      h.advance(200);
+      assert.ok(h.logs().some((l) => l.includes(`Error detected for '${C2}' (CSI set callback (STANDBY)`) &&
+        l.endsWith('recovery action: SU failover (recovery_on_error component_failover)')), String(answer));
+      assert.equal(h.su(suDn(2)).operational, 'disabled');
+      assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`, `${C3} ${csiDn()} standby`]);
+    }
+  });
+
+  it('error reports and healthchecks keep the recovery they give; one that recommends nothing takes recovery_on_error', () => {
+    const h = new AmfHarness(model(twoN({ sus: 3, comp: FAILOVER }))).start();
+    // A report recommending a component restart restarts the component, in place.
+    assert.equal(h.request({ type: 'errorReport', comp: C1, recovery: 'componentRestart', client: own(h, C1) }).error, SaAisErrorT.SA_AIS_OK);
+    assert.equal(h.compState(C1).restartCount, 1);
+    assert.equal(h.su(suDn(1)).operational, 'enabled');
+    assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} active`, `${C2} ${csiDn()} standby`]);
+    // So does a failed healthcheck started with componentRestart.
+    startHc(h, C1, 'componentInvoked');
+    h.advance(1000);
+    assert.equal(h.compState(C1).restartCount, 2);
+    assert.equal(h.su(suDn(1)).operational, 'enabled');
+    // No recommendation: the AMF decides, with the configured recovery.
+    assert.equal(h.request({ type: 'errorReport', comp: C1, recovery: 'noRecommendation', client: own(h, C1) }).error, SaAisErrorT.SA_AIS_OK);
+    assert.ok(h.logs().some((l) => l.endsWith('recovery action: SU failover (recovery_on_error component_failover)')), 'logged');
+    assert.equal(h.su(suDn(1)).operational, 'disabled');
+    assert.deepEqual(h.assigned(), [`${C2} ${csiDn()} active`, `${C3} ${csiDn()} standby`]);
+  });
+
+  it('node_failover fails over every SU of the node; no_recommendation and the default restart the component through escalation', () => {
+    const text = twoN({ comp: '\t\t\trecovery_on_error=node_failover' }) +
+      twoN().replace(/name=demo/, 'name=other').replace(/healthcheck \{[^}]*\}\n/, '');
+    const h = new AmfHarness(model(text)).start();
+    h.kill(C1);
+    assert.ok(h.logs().some((l) => l.includes('recovery action: nodeFailover (recovery_on_error node_failover): every SU on node 1 is failed over')), 'logged');
+    for (const su of h.engine.snapshot().sus) assert.equal(su.operational, 'disabled', su.dn);
+
+    for (const comp of ['\t\t\trecovery_on_error=no_recommendation', '\t\t\trecovery_on_error=component_restart', '']) {
+      const r = new AmfHarness(model(twoN({ comp }))).start();
+      r.kill(C1);
+      assert.ok(r.logs().some((l) => l.includes('recovery action: Component restart (escalation level 0, component restart 1 of 2 within 60000 ms)')), comp);
+      assert.equal(r.compState(C1).restartCount, 1);
+      assert.deepEqual(r.assigned(), [`${C1} ${csiDn()} active`, `${C2} ${csiDn()} standby`], 'the ACTIVE stays in place');
+    }
+  });
+
+  it('application_restart and cluster_reset, which the engine cannot carry out, are logged at start and fall back to escalation', () => {
+    for (const word of ['application_restart', 'cluster_reset']) {
+      const h = new AmfHarness(model(twoN({ comp: `\t\t\trecovery_on_error=${word}` }))).start();
+      assert.ok(h.logs().includes(`comp ${C1}: recovery_on_error ${word} is not supported: errors the AMF detects on it get component restart through escalation`), 'at start');
+      h.kill(C1);
+      assert.ok(h.logs().includes(`comp ${C1}: recovery_on_error ${word} is not supported: component restart through escalation instead`), 'at the fault');
+      assert.equal(h.compState(C1).restartCount, 1);
+      assert.equal(h.su(suDn(1)).operational, 'enabled');
+    }
   });
 });

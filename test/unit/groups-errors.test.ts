@@ -77,7 +77,7 @@ describe('groups.conf: errors', () => {
       assert.deepEqual(errors(group('\tperiod=5')), [
         'g.conf:4:2: expected a key of group (name, model, preferred-active-units, preferred-standby-units, ' +
           'maximum-active-instances, maximum-standby-instances, clccli_path, binary_path, component_restart_probation, ' +
-          'component_restart_max, unit_restart_probation, unit_restart_max), found "period" ("period" is a key of healthcheck)',
+          'component_restart_max, unit_restart_probation, unit_restart_max, auto_repair), found "period" ("period" is a key of healthcheck)',
       ]);
     });
 
@@ -137,6 +137,47 @@ describe('groups.conf: errors', () => {
       ]);
       assert.deepEqual(errors(component('\t\t\tcomptype=sa-aware')), [
         'g.conf:8:13: expected a component type (sa_aware, proxied_pre, proxied_non_pre, non_proxied_non_sa_aware), found "sa-aware" (did you mean "sa_aware"?)',
+      ]);
+    });
+
+    it('rejects an unknown recovery_on_error, suggesting the word meant (also for the C name or the engine name)', () => {
+      const words = 'component_restart, component_failover, node_switchover, node_failover, node_failfast, application_restart, cluster_reset, no_recommendation';
+      const at = (v: string) => errors(component(`\t\t\trecovery_on_error=${v}`));
+      assert.deepEqual(at('component_failvoer'), [`g.conf:8:22: expected a recovery (${words}), found "component_failvoer" (did you mean "component_failover"?)`]);
+      assert.deepEqual(at('SA_AMF_COMPONENT_FAILOVER'), [`g.conf:8:22: expected a recovery (${words}), found "SA_AMF_COMPONENT_FAILOVER" (did you mean "component_failover"?)`]);
+      assert.deepEqual(at('componentFailover'), [`g.conf:8:22: expected a recovery (${words}), found "componentFailover" (did you mean "component_failover"?)`]);
+      assert.deepEqual(at('node-failfast'), [`g.conf:8:22: expected a recovery (${words}), found "node-failfast" (did you mean "node_failfast"?)`]);
+      assert.deepEqual(at('Component_Restart'), [`g.conf:8:22: expected a recovery (${words}), found "Component_Restart" (did you mean "component_restart"?)`]);
+      assert.deepEqual(at('restart'), [`g.conf:8:22: expected a recovery (${words}), found "restart"`]);
+      assert.deepEqual(at(''), [`g.conf:8:22: expected a recovery (${words}), found ""`]);
+    });
+
+    it('rejects auto_repair other than yes or no, suggesting the one meant for on/off, true/false and the like', () => {
+      const at = (v: string) => errors(group(`\tauto_repair=${v}`));
+      assert.deepEqual(at('true'), ['g.conf:4:14: expected yes or no for "auto_repair", found "true" (did you mean "yes"?)']);
+      assert.deepEqual(at('OFF'), ['g.conf:4:14: expected yes or no for "auto_repair", found "OFF" (did you mean "no"?)']);
+      assert.deepEqual(at('on'), ['g.conf:4:14: expected yes or no for "auto_repair", found "on" (did you mean "yes"?)']);
+      assert.deepEqual(at('Yes'), ['g.conf:4:14: expected yes or no for "auto_repair", found "Yes" (did you mean "yes"?)']);
+      assert.deepEqual(at('ye'), ['g.conf:4:14: expected yes or no for "auto_repair", found "ye" (did you mean "yes"?)']);
+      assert.deepEqual(at('maybe'), ['g.conf:4:14: expected yes or no for "auto_repair", found "maybe"']);
+      assert.deepEqual(at(''), ['g.conf:4:14: expected yes or no for "auto_repair", found ""']);
+      assert.deepEqual(errors(group('\tauto_repair=yes\n\tauto_repair=no')), ['g.conf:5:2: expected "auto_repair" once in this group block, found it again (first at line 4)']);
+    });
+
+    it('says where auto_repair and recovery_on_error belong when written in the wrong block, and suggests them when misspelt', () => {
+      assert.deepEqual(errors(group('\trecovery_on_error=component_failover')), [
+        'g.conf:4:2: expected a key of group (name, model, preferred-active-units, preferred-standby-units, maximum-active-instances, ' +
+          'maximum-standby-instances, clccli_path, binary_path, component_restart_probation, component_restart_max, unit_restart_probation, ' +
+          'unit_restart_max, auto_repair), found "recovery_on_error" ("recovery_on_error" is a key of component)',
+      ]);
+      assert.deepEqual(errors(component('\t\t\tauto_repair=yes')), [
+        'g.conf:8:4: expected a key of component (name, comptype, instantiate, terminate, cleanup, am_start, am_stop, clccli_path, binary_path, ' +
+          'bn, instantiate_timeout, terminate_timeout, cleanup_timeout, callback_timeout, instantiate_retries, instantiate_delay, ' +
+          'recovery_on_error), found "auto_repair" ("auto_repair" is a key of group)',
+      ]);
+      assert.deepEqual(errors(group('\tautorepair=yes')), ['g.conf:4:2: expected a key of group, found "autorepair" (did you mean "auto_repair"?)']);
+      assert.deepEqual(errors(component('\t\t\trecovery_on_eror=node_failover')), [
+        'g.conf:8:4: expected a key of component, found "recovery_on_eror" (did you mean "recovery_on_error"?)',
       ]);
     });
 

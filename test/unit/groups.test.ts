@@ -78,6 +78,7 @@ describe('groups.conf: accepted forms', () => {
     assert.equal(sg.componentRestartMax, DEFAULTS.componentRestartMax);
     assert.equal(sg.unitRestartProbationMs, DEFAULTS.unitRestartProbationMs);
     assert.equal(sg.unitRestartMax, DEFAULTS.unitRestartMax);
+    assert.equal(sg.autoRepair, false, 'openais did not repair');
     const su = sg.sus[0]!;
     assert.equal(su.node, undefined);
     const c = su.components[0]!;
@@ -93,6 +94,7 @@ describe('groups.conf: accepted forms', () => {
     assert.equal(c.callbackTimeoutMs, 10_000);
     assert.equal(c.instantiateRetries, 2);
     assert.equal(c.instantiateDelayMs, 0);
+    assert.equal(c.recoveryOnError, 'componentRestart');
   });
 
   it('defaults maximum-*-instances to 1 for an SG without SIs', () => {
@@ -156,6 +158,23 @@ describe('groups.conf: accepted forms', () => {
       [c.instantiateTimeoutMs, c.terminateTimeoutMs, c.cleanupTimeoutMs, c.callbackTimeoutMs, c.instantiateRetries, c.instantiateDelayMs],
       [1, 2, 3, 4, 0, 2147483647],
     );
+  });
+
+  it('reads every recovery_on_error word as the recovery it names', () => {
+    const want = {
+      component_restart: 'componentRestart', component_failover: 'componentFailover', node_switchover: 'nodeSwitchover',
+      node_failover: 'nodeFailover', node_failfast: 'nodeFailfast', application_restart: 'applicationRestart',
+      cluster_reset: 'clusterReset', no_recommendation: 'noRecommendation',
+    } as const;
+    for (const [word, recovery] of Object.entries(want)) {
+      const m = parse(group(`\tunit {\n\t\tname=u\n\t\tcomponent {\n\t\t\tname=c\n\t\t\trecovery_on_error = ${word}\n\t\t}\n\t}`));
+      assert.equal(m.sgs[0]!.sus[0]!.components[0]!.recoveryOnError, recovery, word);
+    }
+  });
+
+  it('reads auto_repair=yes and auto_repair=no per group', () => {
+    const m = parse(`${group('\tauto_repair=yes')}group {\n\tname=h\n\tmodel=2n\n\tauto_repair=no\n}\ngroup {\n\tname=i\n\tmodel=2n\n}\n`);
+    assert.deepEqual(m.sgs.map((g) => [g.name, g.autoRepair]), [['g', true], ['h', false], ['i', false]]);
   });
 
   it('keeps CSI attributes in file order, an empty value included, and allows a repeated attribute name', () => {
