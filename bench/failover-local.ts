@@ -29,9 +29,17 @@ export async function run(): Promise<Record<string, unknown>> {
   const exec = await startExecutive({
     groups: groupsConf({
       binaryPath: bin,
-      units: [{ name: 'SU_1', components: [{ name: 'a', bn: 'comp' }] }, { name: 'SU_2', components: [{ name: 'b', bn: 'comp' }] }],
-      // Generous escalation: every kill must be a plain failover to the standby, never an SU failover.
-      escalation: { compMax: 1000, unitMax: 1000, compProbationMs: 1000, unitProbationMs: 1000 },
+      // Every kill fails the killed component's SU over at once (recovery_on_error), whatever the escalation
+      // counts say, and auto_repair brings that SU back as the new standby for the next run.
+      units: [
+        { name: 'SU_1', components: [{ name: 'a', bn: 'comp', extra: '\t\t\trecovery_on_error=component_failover' }] },
+        { name: 'SU_2', components: [{ name: 'b', bn: 'comp', extra: '\t\t\trecovery_on_error=component_failover' }] },
+      ],
+      extraGroup: '\tauto_repair=yes',
+      // Normal escalation values, but for unit_restart_probation: it is also the auto-repair loop window (an SU
+      // that fails over again within it of its last repair stays disabled), and the bench kills each SU every
+      // other run, so it must be shorter than that.
+      escalation: { unitProbationMs: 200 },
     }),
     logging: 'logging {\n\tto_stderr: yes\n\ttimestamp: on\n\tdebug: off\n}',
   });
