@@ -71,8 +71,8 @@ async function measureAmf(bench: string): Promise<{ get: Figures; confirm: Figur
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const bench = compileC('ipc_bench', ['native/bench/ipc_bench.c']);
   try {
+    const bench = compileC('ipc_bench', ['native/bench/ipc_bench.c']);
     console.log(`ipc-c: ${CALLS} sequential saAmfHAStateGet calls from C (libSaAmf) to aisexec, after ${WARMUP} warm-up calls`);
     const { get, confirm } = await measureAmf(bench);
     if (get.errors) throw new Error(`saAmfHAStateGet failed ${get.errors} times (last error ${get.last_error})`);
