@@ -22,6 +22,7 @@ import type { EngineOptions } from './options.js';
 export type TimerPurpose =
   | { kind: 'instantiate'; comp: CompRt }
   | { kind: 'instantiateDelay'; comp: CompRt }
+  | { kind: 'terminateExit'; comp: CompRt }
   | { kind: 'callback'; invocation: number }
   | { kind: 'healthcheck'; comp: CompRt; key: string }
   | { kind: 'probation'; su: SuRt; which: 'component' | 'su' | 'repair' };

@@ -19,7 +19,7 @@ import type { AmfModel } from '../model.js';
 import { clusterStart, clusterStop } from './cluster.js';
 import { Core } from './core.js';
 import { healthcheckConfirm, healthcheckStart, healthcheckStop, onHealthcheckTimer } from './healthcheck.js';
-import { onClcCompleted, onInstantiateDelay, onInstantiateTimeout } from './lifecycle.js';
+import { onClcCompleted, onExitTimeout, onInstantiateDelay, onInstantiateTimeout } from './lifecycle.js';
 import type { EngineOptions } from './options.js';
 import { pgFlush, pgTrack, pgTrackStop } from './pg.js';
 import { onProbationTimer } from './recovery.js';
@@ -110,6 +110,8 @@ export class AmfEngine {
         return onInstantiateTimeout(k, t.comp, timerId);
       case 'instantiateDelay':
         return onInstantiateDelay(k, t.comp, timerId);
+      case 'terminateExit':
+        return onExitTimeout(k, t.comp, timerId);
       case 'healthcheck':
         return onHealthcheckTimer(k, t.comp, t.key, timerId);
       case 'probation':

@@ -127,11 +127,23 @@ export function onRegistered(k: Core, c: CompRt): void {
  * Stop monitoring a component and take back what it held: healthchecks,
  * passive monitoring, outstanding callbacks; its CSI assignments are deferred
  * (restart) or dropped. `keepRegistration` for the terminate callback.
+ * `awaitExit` for a graceful termination: the component's own processes stay
+ * watched (`exitPids`), their end now expected rather than a fault, so that
+ * the component is not terminated while they live; otherwise they are no
+ * longer watched (CLEANUP kills them).
  */
-export function releaseComp(k: Core, c: CompRt, keepRegistration: boolean): void {
+export function releaseComp(k: Core, c: CompRt, keepRegistration: boolean, awaitExit = false): void {
   stopHealthchecks(k, c);
-  for (const pid of c.ownPids) k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
-  for (const pid of c.pmPids.keys()) if (!c.ownPids.has(pid)) k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
+  const unwatch = (pid: number) => k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
+  for (const pid of c.pmPids.keys()) if (!c.ownPids.has(pid) && !c.exitPids.has(pid)) unwatch(pid);
+  for (const pid of c.ownPids) {
+    if (awaitExit) c.exitPids.add(pid);
+    else unwatch(pid);
+  }
+  if (!awaitExit) {
+    for (const pid of c.exitPids) unwatch(pid);
+    c.exitPids.clear();
+  }
   c.ownPids.clear();
   c.pmPids.clear();
   delete c.clcPid;
@@ -149,7 +161,7 @@ export function startTerminate(k: Core, c: CompRt, graceful: boolean, cause: str
   k.setCompPresence(c, c.intent === 'run' ? 'restarting' : 'terminating', cause);
   const reg = c.registration;
   if (c.model.category === 'sa_aware' && reg) {
-    releaseComp(k, c, true);
+    releaseComp(k, c, true, true);
     const invocation = k.invocation();
     const timerId = k.setTimer(c.node, c.model.callbackTimeoutMs, { kind: 'callback', invocation });
     k.pending.set(invocation, { kind: 'terminate', comp: c, conn: reg.conn, timerId });
@@ -161,7 +173,7 @@ export function startTerminate(k: Core, c: CompRt, graceful: boolean, cause: str
 }
 
 function startTerminateClc(k: Core, c: CompRt, cause: string): void {
-  releaseComp(k, c, false);
+  releaseComp(k, c, false, true);
   if (c.model.commands.terminate === undefined) {
     startCleanup(k, c, cause);
     return;
@@ -177,12 +189,59 @@ export function onTerminateOutcome(k: Core, c: CompRt, invocation: number, ok: b
   if (act.kind !== 'terminateCallback' || act.invocation !== invocation) return;
   c.activity = { kind: 'idle' };
   if (ok) {
-    releaseComp(k, c, false);
-    terminated(k, c, 'terminate callback answered SA_AIS_OK');
+    releaseComp(k, c, false, true);
+    terminatedOnceGone(k, c, 'terminate callback answered SA_AIS_OK');
     return;
   }
   k.log('warning', `comp ${c.dn}: terminate callback ${why}; running the terminate command`);
   startTerminateClc(k, c, why);
+}
+
+/**
+ * Terminated gracefully (callback answered OK, TERMINATE exited 0): the
+ * component is terminated once its own processes are seen to end, not while
+ * one is known to live. Waits at most terminate_timeout, then CLEANUP. With
+ * no process known (none reported, none registered), terminated at once.
+ */
+function terminatedOnceGone(k: Core, c: CompRt, cause: string): void {
+  if (c.exitPids.size === 0) {
+    terminated(k, c, cause);
+    return;
+  }
+  const ms = c.model.terminateTimeoutMs;
+  const timerId = k.setTimer(c.node, ms, { kind: 'terminateExit', comp: c });
+  c.activity = { kind: 'awaitExit', timerId, why: cause };
+  k.log('info', `comp ${c.dn}: ${cause}; waiting up to terminate_timeout ${ms} ms for ${pidList(c.exitPids)} to exit`);
+}
+
+function pidList(pids: Set<number>): string {
+  return `${pids.size === 1 ? 'process' : 'processes'} ${[...pids].join(', ')}`;
+}
+
+/**
+ * A process of a component being terminated gracefully ended (expected, not a
+ * fault). Returns false when `pid` is not one of those.
+ */
+export function onTerminatingPidExited(k: Core, c: CompRt, pid: number, how: string): boolean {
+  if (!c.exitPids.delete(pid)) return false;
+  k.log('info', `comp ${c.dn}: process ${pid} ${how} (being terminated)`);
+  const act = c.activity;
+  if (act.kind === 'awaitExit' && c.exitPids.size === 0) {
+    k.cancelTimer(c.node, act.timerId);
+    c.activity = { kind: 'idle' };
+    terminated(k, c, `${act.why}, process exited`);
+  }
+  return true;
+}
+
+/** The component's processes did not end within terminate_timeout of a graceful termination: CLEANUP. */
+export function onExitTimeout(k: Core, c: CompRt, timerId: number): void {
+  const act = c.activity;
+  if (act.kind !== 'awaitExit' || act.timerId !== timerId) return;
+  c.activity = { kind: 'idle' };
+  k.log('warning', `comp ${c.dn}: ${pidList(c.exitPids)} still running ${c.model.terminateTimeoutMs} ms (terminate_timeout) ` +
+    `after ${act.why}; running the cleanup command`);
+  startCleanup(k, c, 'the process did not exit after termination');
 }
 
 /** The terminate callback cannot be answered: the component's connection closed. Clean up. */
@@ -278,7 +337,7 @@ export function onClcCompleted(k: Core, ev: ClcCompleted): void {
       return;
     case 'terminateClc':
       c.activity = { kind: 'idle' };
-      if (ok) terminated(k, c, 'terminate command succeeded');
+      if (ok) terminatedOnceGone(k, c, 'terminate command succeeded');
       else startCleanup(k, c, 'terminate command failed');
       return;
     case 'cleanup':

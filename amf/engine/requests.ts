@@ -6,7 +6,7 @@
 import { SaAisErrorT, saAisErrorName } from '../../lib-ais/errors.js';
 import type { Core } from './core.js';
 import { onHealthcheckAnswer, dropHealthchecksOfConn } from './healthcheck.js';
-import { onRegistered, onTerminateConnectionLost, onTerminateOutcome, watchOwnPid } from './lifecycle.js';
+import { onRegistered, onTerminateConnectionLost, onTerminateOutcome, onTerminatingPidExited, watchOwnPid } from './lifecycle.js';
 import { pgDropConn } from './pg.js';
 import { fault, isRecovery, recoverySupported } from './recovery.js';
 import type { CompRt, Conn } from './runtime.js';
@@ -134,7 +134,7 @@ export function pmStart(k: Core, ev: Ev<'pmStart'>): void {
     return;
   }
   c.pmPids.set(ev.pid, { recovery: ev.recovery, errors: ev.errors });
-  if (!c.ownPids.has(ev.pid)) k.emit({ type: 'watchProcess', node: c.node, comp: c.dn, pid: ev.pid });
+  if (!c.ownPids.has(ev.pid) && !c.exitPids.has(ev.pid)) k.emit({ type: 'watchProcess', node: c.node, comp: c.dn, pid: ev.pid });
   k.reply(ev.client, SaAisErrorT.SA_AIS_OK);
   k.log('info', `comp ${c.dn}: passive monitoring of pid ${ev.pid} started (recovery ${ev.recovery})`);
 }
@@ -161,7 +161,7 @@ export function pmStop(k: Core, ev: Ev<'pmStop'>): void {
   }
   for (const pid of pids) {
     c.pmPids.delete(pid);
-    if (!c.ownPids.has(pid)) k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
+    if (!c.ownPids.has(pid) && !c.exitPids.has(pid)) k.emit({ type: 'unwatchProcess', node: c.node, comp: c.dn, pid });
   }
   k.reply(ev.client, SaAisErrorT.SA_AIS_OK);
 }
@@ -171,6 +171,7 @@ export function processExited(k: Core, ev: Ev<'processExited'>): void {
   const c = findComp(k, ev.comp);
   if (!c) return;
   const how = ev.signal !== undefined ? `killed by ${ev.signal}` : `exited with ${ev.exitCode ?? 'an unknown status'}`;
+  if (onTerminatingPidExited(k, c, ev.pid, how)) return;
   const pm = c.pmPids.get(ev.pid);
   const own = c.ownPids.has(ev.pid);
   if (!pm && !own) {

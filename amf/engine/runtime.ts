@@ -30,7 +30,12 @@ export type Activity =
   | { kind: 'terminateCallback'; invocation: number }
   | { kind: 'terminateClc'; runId: number }
   /** CLEANUP is running; `attempt` when it cleans up after a failed instantiation attempt. */
-  | { kind: 'cleanup'; runId: number; attempt?: number };
+  | { kind: 'cleanup'; runId: number; attempt?: number }
+  /**
+   * Terminated gracefully (terminate callback answered OK, or TERMINATE exited 0): waiting, at most
+   * terminate_timeout, for the component's own processes (`exitPids`) to end before it counts as terminated.
+   */
+  | { kind: 'awaitExit'; timerId: number; why: string };
 
 /**
  * What the component should end up as: `run` instantiated (a restart goes on
@@ -70,6 +75,11 @@ export interface CompRt {
   clcPid?: number;
   /** Processes watched as the component itself (the pid the CLC reported, the registering process). */
   readonly ownPids: Set<number>;
+  /**
+   * While it is terminated gracefully: its own processes not yet seen to end, still watched. Their end is
+   * expected, not a fault; the component is not terminated until they are gone (or CLEANUP ran).
+   */
+  readonly exitPids: Set<number>;
   /** Processes watched by saAmfPmStart, with the recovery to apply and the ends that count (SaAmfPmErrorsT). */
   readonly pmPids: Map<number, { recovery: Recovery; errors: number }>;
   readonly healthchecks: Map<string, HealthcheckRt>;
@@ -201,7 +211,7 @@ export function buildWorld(model: AmfModel, hostOf: (su: AmfSu) => number): Worl
         const comp: CompRt = {
           model: cm, dn: cm.dn, su, node: su.node, presence: 'uninstantiated', operational: 'enabled',
           readiness: 'outOfService', restartCount: 0, intent: 'stop', activity: { kind: 'idle' },
-          ownPids: new Set(), pmPids: new Map(), healthchecks: new Map(), errorReported: false,
+          ownPids: new Set(), exitPids: new Set(), pmPids: new Map(), healthchecks: new Map(), errorReported: false,
           unsupported: cm.category === 'proxied_pre' || cm.category === 'proxied_non_pre',
         };
         su.comps.push(comp);

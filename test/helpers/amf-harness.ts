@@ -31,11 +31,15 @@ export interface CompBehavior {
   csiRemove: SaAisErrorT | 'ignore';
   terminate: SaAisErrorT | 'ignore';
   healthcheck: SaAisErrorT | 'ignore';
+  /** Exit (and close the connection) right after answering the terminate callback OK, or when TERMINATE runs. Default true; false: the process lingers until it exits or is killed (CLEANUP). */
+  exitOnTerminate: boolean;
+  /** The instantiate command reports the pid, and the process registers with its pid. Default true; false: no pid is known. */
+  reportPid: boolean;
 }
 
 const DEFAULT_BEHAVIOR: CompBehavior = {
   register: true, csiSet: SaAisErrorT.SA_AIS_OK, csiRemove: SaAisErrorT.SA_AIS_OK,
-  terminate: SaAisErrorT.SA_AIS_OK, healthcheck: SaAisErrorT.SA_AIS_OK,
+  terminate: SaAisErrorT.SA_AIS_OK, healthcheck: SaAisErrorT.SA_AIS_OK, exitOnTerminate: true, reportPid: true,
 };
 
 export interface Proc { comp: Dn; pid: number; node: number; conn: number; alive: boolean }
@@ -158,6 +162,17 @@ export class AmfHarness {
     return out;
   }
 
+  /** The component's process exits on its own with `exitCode`: the watch reports it, its connection closes. */
+  exit(dn: Dn, exitCode = 0): AmfAction[] {
+    const p = this.procs.get(dn);
+    assert.ok(p?.alive, `no live process for ${dn}`);
+    p.alive = false;
+    const out = this.apply({ type: 'processExited', at: this.now, comp: dn, pid: p.pid, exitCode });
+    this.queue.push({ type: 'connectionClosed', at: this.now, node: p.node, conn: p.conn });
+    this.drain();
+    return out;
+  }
+
   /** Complete a held CLC run. */
   complete(run: RunClc, result: Exclude<ClcResult, 'hold'>): void {
     const i = this.held.indexOf(run);
@@ -228,17 +243,18 @@ export class AmfHarness {
       const pid = this.nextPid++;
       const p: Proc = { comp: run.comp, pid, node: run.node, conn: this.nextConn++, alive: true };
       this.procs.set(run.comp, p);
-      this.queue.push({ ...base, outcome: 'exited', exitCode: 0, pid });
+      const reportPid = this.b(run.comp).reportPid;
+      this.queue.push(reportPid ? { ...base, outcome: 'exited', exitCode: 0, pid } : { ...base, outcome: 'exited', exitCode: 0 });
       const sa = this.model.sgs.some((g) => g.sus.some((u) => u.components.some((c) => c.dn === run.comp && c.category === 'sa_aware')));
       if (sa && this.b(run.comp).register) {
-        const client = this.client({ node: p.node, conn: p.conn, pid });
+        const client = this.client({ node: p.node, conn: p.conn, pid: reportPid ? pid : 0 });
         this.queue.push({ type: 'register', at: this.now, comp: run.comp, client });
       }
       return;
     }
-    // terminate / cleanup: the process goes.
+    // terminate / cleanup: the process goes (unless it lingers after a TERMINATE).
     const p = this.procs.get(run.comp);
-    if (p?.alive) {
+    if (p?.alive && (run.op === 'cleanup' || this.b(run.comp).exitOnTerminate)) {
       p.alive = false;
       this.queue.push({ type: 'processExited', at: this.now, comp: p.comp, pid: p.pid, signal: 'SIGKILL' });
       this.queue.push({ type: 'connectionClosed', at: this.now, node: p.node, conn: p.conn });
@@ -256,8 +272,10 @@ export class AmfHarness {
     if (answer === 'ignore') return;
     const client = this.client({ node: p.node, conn: p.conn, pid: p.pid });
     this.queue.push({ type: 'response', at: this.now, invocation: cb.invocation, error: answer, client });
-    if (cb.kind === 'terminate' && answer === SaAisErrorT.SA_AIS_OK) {
+    if (cb.kind === 'terminate' && answer === SaAisErrorT.SA_AIS_OK && b.exitOnTerminate) {
+      // It answers, then exits: the watch reports the exit, its connection closes.
       p.alive = false;
+      this.queue.push({ type: 'processExited', at: this.now, comp: p.comp, pid: p.pid, exitCode: 0 });
       this.queue.push({ type: 'connectionClosed', at: this.now, node: p.node, conn: p.conn });
     }
   }

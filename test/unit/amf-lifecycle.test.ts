@@ -224,3 +224,99 @@ describe('AMF engine: termination and cluster stop (spec B.01.01 §4.5, §4.6)',
     assert.deepEqual(e.snapshot().sus.map((s) => s.node), [7, 9]);
   });
 });
+
+describe('AMF engine: a terminated component is not UNINSTANTIATED while its process lives', () => {
+  it('after the terminate callback is answered OK it waits for the process to exit: UNINSTANTIATED (and stopped) only then', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.behavior(C1, { exitOnTerminate: false }).start();
+    const pid = h.procs.get(C1)!.pid;
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.callbacks('terminate', C1).length, 1);
+    assert.equal(h.presence(C1), 'terminating', 'answered OK, but the process is still alive');
+    assert.equal(h.presence(suDn(1)), 'terminating');
+    assert.equal(h.stopped, 0);
+    assert.ok(h.watched.has(`${C1}#${pid}`), 'its process is still watched');
+    assert.ok(h.logs().includes(`comp ${C1}: terminate callback answered SA_AIS_OK; waiting up to terminate_timeout 10000 ms for process ${pid} to exit`));
+    h.advance(5000);
+    assert.equal(h.presence(C1), 'terminating');
+    const mark = h.actions.length;
+    h.exit(C1);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.presence(suDn(1)), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.equal(h.since(mark).at(-1)!.type, 'stopped');
+    assert.ok(h.logs().includes(`comp ${C1} presence TERMINATING -> UNINSTANTIATED (terminate callback answered SA_AIS_OK, process exited)`));
+    assert.ok(!h.logs().some((l) => l.startsWith('Error detected')), 'its exit is expected, not a fault');
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate'], 'no TERMINATE, no CLEANUP');
+    assert.equal(h.timers.size, 0, 'the terminate_timeout timer is cancelled');
+    h.checkReplies();
+  });
+
+  it('a process that does not exit within terminate_timeout is cleaned up, and only then UNINSTANTIATED', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tterminate_timeout=2000' })));
+    h.behavior(C1, { exitOnTerminate: false }).start();
+    const pid = h.procs.get(C1)!.pid;
+    h.send({ type: 'clusterStop', at: h.now });
+    h.advance(1999);
+    assert.equal(h.presence(C1), 'terminating');
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate']);
+    assert.equal(h.stopped, 0);
+    h.advance(1);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'cleanup']);
+    assert.ok(h.logs().includes(`comp ${C1}: process ${pid} still running 2000 ms (terminate_timeout) after terminate callback answered SA_AIS_OK; running the cleanup command`));
+    assert.equal(h.procs.get(C1)!.alive, false, 'CLEANUP killed it');
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.compState(C1).operational, 'enabled');
+    assert.equal(h.stopped, 1);
+    assert.ok(!h.watched.has(`${C1}#${pid}`));
+  });
+
+  it('with no pid known (none reported, none registered) the terminate callback answered OK is enough, as before', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.behavior(C1, { exitOnTerminate: false, reportPid: false }).start();
+    assert.equal(h.presence(C1), 'instantiated');
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.equal(h.timers.size, 0);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate']);
+  });
+
+  it('after TERMINATE exits 0 it waits for the process the instantiate command reported, likewise', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcomptype=non_proxied_non_sa_aware\n\t\t\tterminate_timeout=3000' })));
+    h.behavior(C1, { exitOnTerminate: false }).start();
+    h.send({ type: 'clusterStop', at: h.now });
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'terminate']);
+    assert.equal(h.presence(C1), 'terminating');
+    h.advance(1000);
+    h.exit(C1);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.deepEqual(h.runs(undefined, C1).map((r) => r.op), ['instantiate', 'terminate']);
+
+    const g = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcomptype=non_proxied_non_sa_aware\n\t\t\tterminate_timeout=3000' })));
+    g.behavior(C1, { exitOnTerminate: false }).start();
+    g.send({ type: 'clusterStop', at: g.now });
+    g.advance(3000);
+    assert.deepEqual(g.runs(undefined, C1).map((r) => r.op), ['instantiate', 'terminate', 'cleanup']);
+    assert.equal(g.presence(C1), 'uninstantiated');
+    assert.equal(g.stopped, 1);
+  });
+
+  it('an exit seen before the answer is expected, not a fault: the answer then terminates it at once', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.behavior(C1, { terminate: 'ignore' }).start();
+    const p = h.procs.get(C1)!;
+    h.send({ type: 'clusterStop', at: h.now });
+    const cb = h.callbacks('terminate', C1)[0]!;
+    h.send({ type: 'processExited', at: h.now, comp: C1, pid: p.pid, exitCode: 0 });
+    assert.equal(h.presence(C1), 'terminating');
+    assert.ok(h.logs().includes(`comp ${C1}: process ${p.pid} exited with 0 (being terminated)`));
+    const r = h.request({ type: 'response', invocation: cb.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: p.conn, pid: p.pid } });
+    assert.equal(r.error, SaAisErrorT.SA_AIS_OK);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.equal(h.timers.size, 0);
+    assert.deepEqual(h.runs(undefined, C1).map((r2) => r2.op), ['instantiate']);
+  });
+});
