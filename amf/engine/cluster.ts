@@ -3,8 +3,9 @@
 // clusterStart instantiates every SU (components one at a time in
 // configuration order, SUs side by side); each SG makes its first assignment
 // once all its SUs have finished instantiating. clusterStop takes the work
-// away first (one CSI remove callback per component, each bounded by the
-// component's callback timeout), then terminates each SU's components in
+// away first (a component holding CSIs ACTIVE is quiesced, CSI set QUIESCING
+// until saAmfCSIQuiescingComplete; then one CSI remove callback per component;
+// each bounded by the component's callback timeout), then terminates each SU's components in
 // reverse configuration order (dependents first: the terminate callback, then
 // TERMINATE, then CLEANUP), SUs side by side, and emits `stopped` exactly once
 // when every component is down (or failed to terminate).
@@ -42,7 +43,7 @@ export function clusterStop(k: Core): void {
   }
   const wasStarted = k.cluster === 'started';
   k.cluster = 'stopping';
-  k.log('notice', 'AMF cluster stop: removing assignments, then terminating every component');
+  k.log('notice', 'AMF cluster stop: quiescing ACTIVE assignments, removing assignments, then terminating every component');
   if (wasStarted) {
     for (const su of k.world.sus) {
       su.stopping = 'removing';
@@ -63,6 +64,7 @@ function terminateSu(k: Core, su: SuRt): void {
 /** A CSI remove was answered (or timed out): when the SU holds nothing more, terminate it. */
 export function removalDone(k: Core, su: SuRt): void {
   if (su.stopping !== 'removing') return;
+  for (const q of k.quiescing.values()) if (q.comp.su === su) return;
   for (const c of su.comps) if (k.csiAssignmentsOfComp(c).some((a) => a.status === 'removing')) return;
   terminateSu(k, su);
 }

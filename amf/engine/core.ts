@@ -24,6 +24,7 @@ export type TimerPurpose =
   | { kind: 'instantiateDelay'; comp: CompRt }
   | { kind: 'terminateExit'; comp: CompRt }
   | { kind: 'callback'; invocation: number }
+  | { kind: 'quiescing'; invocation: number }
   | { kind: 'healthcheck'; comp: CompRt; key: string }
   | { kind: 'probation'; su: SuRt; which: 'component' | 'su' | 'repair' };
 
@@ -32,6 +33,12 @@ export type Pending =
   | { kind: 'csiRemove'; comp: CompRt; conn: Conn; timerId: number; assignments: CsiAssignment[] }
   | { kind: 'terminate'; comp: CompRt; conn: Conn; timerId: number }
   | { kind: 'healthcheck'; comp: CompRt; conn: Conn; key: string; timerId: number };
+
+/**
+ * Cluster stop drain: a CSI set QUIESCING is out (its invocation is the key); it ends with
+ * saAmfCSIQuiescingComplete, an error, or callback_timeout from when it went out.
+ */
+export interface Quiescing { comp: CompRt; conn: Conn; timerId: number; assignments: CsiAssignment[]; completed?: SaAisErrorT }
 
 export type LogLevel = Extract<AmfAction, { type: 'log' }>['level'];
 
@@ -47,6 +54,8 @@ export class Core {
   private nextInvocation = 1;
   readonly timers = new Map<number, TimerPurpose>();
   readonly pending = new Map<number, Pending>();
+  /** QUIESCING callbacks at cluster stop, by invocation, until quiescing is complete (or failed or timed out). */
+  readonly quiescing = new Map<number, Quiescing>();
   /** SI -> SU -> assignment. */
   readonly siAssignments = new Map<SiRt, Map<SuRt, SiAssignment>>();
   /** CSI -> component -> assignment. */

@@ -28,6 +28,7 @@ import {
   response, unregister,
 } from './requests.js';
 import type { AmfAction, AmfEvent, AmfSnapshot, AssignmentState, Dn, HaState } from './types.js';
+import { onQuiescingTimeout } from './workload.js';
 
 export type { EngineOptions } from './options.js';
 
@@ -116,6 +117,8 @@ export class AmfEngine {
         return onHealthcheckTimer(k, t.comp, t.key, timerId);
       case 'probation':
         return onProbationTimer(k, t.su, t.which, timerId);
+      case 'quiescing':
+        return onQuiescingTimeout(k, t.invocation, timerId);
       case 'callback': {
         const p = k.pending.get(t.invocation);
         if (!p || p.timerId !== timerId) return;

@@ -12,7 +12,7 @@ import { fault, isRecovery, recoverySupported } from './recovery.js';
 import type { CompRt, Conn } from './runtime.js';
 import { connOf, sameConn } from './runtime.js';
 import type { AmfEvent, Dn } from './types.js';
-import { onCsiRemoveAnswer, onCsiSetAnswer } from './workload.js';
+import { onCsiRemoveAnswer, onCsiSetAnswer, onQuiescingComplete, quiescingConnectionClosed } from './workload.js';
 
 type Ev<T extends AmfEvent['type']> = Extract<AmfEvent, { type: T }>;
 
@@ -208,10 +208,15 @@ export function response(k: Core, ev: Ev<'response'>): void {
   answer(k, p, error);
 }
 
-/** saAmfCSIQuiescingComplete: no QUIESCING assignment is ever made yet, so no invocation matches. */
+/** saAmfCSIQuiescingComplete: the invocation of a CSI set QUIESCING (cluster stop) that is still in progress. */
 export function quiescingComplete(k: Core, ev: Ev<'quiescingComplete'>): void {
-  k.log('debug', `quiescing complete for unknown invocation ${String(ev.invocation)}`);
-  k.reply(ev.client, SaAisErrorT.SA_AIS_ERR_INVALID_PARAM);
+  if (!k.quiescing.has(ev.invocation)) {
+    k.log('debug', `quiescing complete for unknown invocation ${String(ev.invocation)}`);
+    k.reply(ev.client, SaAisErrorT.SA_AIS_ERR_INVALID_PARAM);
+    return;
+  }
+  k.reply(ev.client, SaAisErrorT.SA_AIS_OK);
+  onQuiescingComplete(k, ev.invocation, typeof ev.error === 'number' ? ev.error : SaAisErrorT.SA_AIS_ERR_INVALID_PARAM);
 }
 
 /** A callback was answered (`error`) or timed out: the pending entry is already gone. */
@@ -250,6 +255,7 @@ export function connectionClosed(k: Core, conn: Conn): void {
     }
     fault(k, c, 'noRecommendation', `its connection (node ${conn.node}, conn ${conn.conn}) closed`);
   }
+  quiescingConnectionClosed(k, conn);
   // Callbacks still out on that connection can never be answered.
   for (const [invocation, p] of [...k.pending]) {
     if (!sameConn(p.conn, conn) || !k.pending.has(invocation)) continue;

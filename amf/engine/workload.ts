@@ -16,7 +16,8 @@ import type { Core, Pending } from './core.js';
 import { pgTouch } from './pg.js';
 import { removalDone } from './cluster.js';
 import { fault } from './recovery.js';
-import type { CompRt, CsiAssignment, SgRt, SiRt, SuRt } from './runtime.js';
+import type { CompRt, Conn, CsiAssignment, SgRt, SiRt, SuRt } from './runtime.js';
+import { sameConn } from './runtime.js';
 import { stateName } from './states.js';
 import type { CsiDescriptor, HaState } from './types.js';
 
@@ -129,7 +130,8 @@ function sendAddOne(k: Core, a: CsiAssignment): void {
   sendCsiSet(k, c, [a], a.haState, descriptor);
 }
 
-function sendCsiSet(k: Core, c: CompRt, as: CsiAssignment[], haState: HaState, descriptor: CsiDescriptor): void {
+/** Returns the callback's invocation; undefined when no callback can reach the component (it takes effect at once). */
+function sendCsiSet(k: Core, c: CompRt, as: CsiAssignment[], haState: HaState, descriptor: CsiDescriptor): number | undefined {
   const reg = c.registration;
   for (const a of as) {
     k.dropPending(a.invocation);
@@ -139,7 +141,7 @@ function sendCsiSet(k: Core, c: CompRt, as: CsiAssignment[], haState: HaState, d
     // Not SA-aware (or not registered): no callback can reach it; the assignment takes effect at once.
     for (const a of as) confirm(k, a, haState);
     k.log('info', `comp ${c.dn}: ${as.map((a) => a.csi.dn).join(', ')} ${stateName(haState)} (no callback: the component is not registered)`);
-    return;
+    return undefined;
   }
   const invocation = k.invocation();
   const timerId = k.setTimer(c.node, c.model.callbackTimeoutMs, { kind: 'callback', invocation });
@@ -149,6 +151,7 @@ function sendCsiSet(k: Core, c: CompRt, as: CsiAssignment[], haState: HaState, d
     a.invocation = invocation;
   }
   k.callback(reg.conn, { kind: 'csiSet', invocation, comp: c.dn, haState, descriptor });
+  return invocation;
 }
 
 function confirm(k: Core, a: CsiAssignment, haState: HaState): void {
@@ -215,20 +218,155 @@ function removeSiAssignment(k: Core, si: SiRt, su: SuRt, cause: string): void {
   }
 }
 
+/** Can a callback reach the component now (whatever its intent)? */
+function callable(c: CompRt): boolean {
+  return c.registration !== undefined && c.presence === 'instantiated' && c.activity.kind === 'idle';
+}
+
 /**
- * Cluster stop: remove everything an SU holds, one CSI remove (TARGET_ALL) per
- * component. Returns true when removals are outstanding.
+ * Cluster stop: take away everything an SU holds. A component holding CSIs
+ * ACTIVE (answered) is drained first: CSI set QUIESCING (TARGET_ALL when they
+ * are all it holds, TARGET_ONE per CSI otherwise), and its CSIs are removed
+ * once it has called saAmfCSIQuiescingComplete, or answered with an error, or
+ * after callback_timeout. Every other component gets one CSI remove
+ * (TARGET_ALL) at once. Returns true when callbacks are outstanding.
  */
 export function removeAllOfSu(k: Core, su: SuRt): boolean {
-  for (const si of su.sg.sis) k.deleteSiAssignment(si, su);
   let outstanding = false;
+  const quiescing = new Set<SiRt>();
   for (const comp of su.comps) {
     const as = k.csiAssignmentsOfComp(comp);
     if (as.length === 0) continue;
+    const active = as.filter((a) => a.haState === 'active' && a.status === 'assigned');
+    if (active.length > 0 && callable(comp)) {
+      quiesce(k, comp, active, active.length === as.length);
+      for (const a of active) quiescing.add(a.csi.si);
+      outstanding = true;
+      continue;
+    }
     sendRemove(k, comp, as, SA_AMF_CSI_TARGET_ALL, '');
     if (as.some((a) => a.status === 'removing')) outstanding = true;
   }
+  for (const si of su.sg.sis) {
+    const a = k.siAssignment(si, su);
+    if (!a) continue;
+    if (quiescing.has(si) && a.haState === 'active') {
+      k.putSiAssignment(si, su, 'quiescing');
+      k.log('notice', `si ${si.dn} on su ${su.dn}: ACTIVE -> QUIESCING (cluster stop)`);
+    } else {
+      k.deleteSiAssignment(si, su);
+    }
+  }
   return outstanding;
+}
+
+function quiesce(k: Core, c: CompRt, active: CsiAssignment[], all: boolean): void {
+  const reg = c.registration;
+  assert(reg !== undefined, `quiesce unregistered ${c.dn}`);
+  const batches = all ? [active] : active.map((a) => [a]);
+  for (const as of batches) {
+    for (const a of as) {
+      pgTouch(k, a.csi);
+      a.haState = 'quiescing';
+    }
+    const descriptor: CsiDescriptor = all
+      ? { flags: SA_AMF_CSI_TARGET_ALL, csi: '', attributes: [] }
+      : { flags: SA_AMF_CSI_TARGET_ONE, csi: as[0]!.csi.dn, attributes: [] };
+    const invocation = sendCsiSet(k, c, as, 'quiescing', descriptor);
+    assert(invocation !== undefined, `quiescing ${c.dn} without a callback`);
+    const timerId = k.setTimer(c.node, c.model.callbackTimeoutMs, { kind: 'quiescing', invocation });
+    k.quiescing.set(invocation, { comp: c, conn: reg.conn, timerId, assignments: as });
+  }
+  k.log('notice', `comp ${c.dn}: quiescing ${active.map((a) => a.csi.dn).join(', ')} (cluster stop): ` +
+    `CSI set QUIESCING, removal once saAmfCSIQuiescingComplete comes (at most callback_timeout ${c.model.callbackTimeoutMs} ms)`);
+}
+
+function quiescingOf(k: Core, p: Extract<Pending, { kind: 'csiSet' }>): number | undefined {
+  for (const [invocation, q] of k.quiescing) if (q.assignments === p.assignments) return invocation;
+  return undefined;
+}
+
+/** The CSI set QUIESCING was answered (or timed out). */
+function onQuiescingSetAnswer(k: Core, p: Extract<Pending, { kind: 'csiSet' }>, error: SaAisErrorT | 'timeout'): void {
+  const invocation = quiescingOf(k, p);
+  if (invocation === undefined) return;
+  const q = k.quiescing.get(invocation)!;
+  if (error === SaAisErrorT.SA_AIS_OK) {
+    const live = p.assignments.filter((a) => k.csiAssignment(a.comp, a.csi) === a && a.status === 'setting');
+    for (const a of live) confirm(k, a, 'quiescing');
+    k.log('info', `comp ${p.comp.dn}: ${live.map((a) => a.csi.dn).join(', ')} QUIESCING (CSI set answered SA_AIS_OK)`);
+    if (q.completed !== undefined) quiescingOutcome(k, invocation, q.completed);
+    return;
+  }
+  const why = error === 'timeout' ? `not answered within callback_timeout ${p.comp.model.callbackTimeoutMs} ms` : `answered ${saAisErrorName(error)}`;
+  k.log('warning', `comp ${p.comp.dn}: CSI set callback (QUIESCING) ${why}: its CSIs are removed without waiting`);
+  finishQuiescing(k, invocation, false);
+}
+
+/** saAmfCSIQuiescingComplete for a QUIESCING callback (the request is validated and answered by the caller). */
+export function onQuiescingComplete(k: Core, invocation: number, error: SaAisErrorT): void {
+  const q = k.quiescing.get(invocation);
+  if (!q) return;
+  if (k.pending.has(invocation)) {
+    // The CSI set's own answer is still to come: it completes then.
+    q.completed = error;
+    return;
+  }
+  quiescingOutcome(k, invocation, error);
+}
+
+function quiescingOutcome(k: Core, invocation: number, error: SaAisErrorT): void {
+  const q = k.quiescing.get(invocation);
+  if (!q) return;
+  if (error !== SaAisErrorT.SA_AIS_OK) {
+    k.log('warning', `comp ${q.comp.dn}: saAmfCSIQuiescingComplete reported ${saAisErrorName(error)}: its CSIs are removed anyway`);
+  }
+  finishQuiescing(k, invocation, error === SaAisErrorT.SA_AIS_OK);
+}
+
+export function onQuiescingTimeout(k: Core, invocation: number, timerId: number): void {
+  const q = k.quiescing.get(invocation);
+  if (!q || q.timerId !== timerId) return;
+  k.log('warning', `comp ${q.comp.dn}: quiescing not complete within callback_timeout ${q.comp.model.callbackTimeoutMs} ms: its CSIs are removed without waiting`);
+  finishQuiescing(k, invocation, false);
+}
+
+/** The component's connection closed: no quiescing of its can complete. */
+export function quiescingConnectionClosed(k: Core, conn: Conn): void {
+  for (const [invocation, q] of [...k.quiescing]) {
+    if (!k.quiescing.has(invocation) || !sameConn(q.conn, conn)) continue;
+    k.log('warning', `comp ${q.comp.dn}: its connection closed while quiescing: its CSIs are removed`);
+    finishQuiescing(k, invocation, false);
+  }
+}
+
+/** Quiescing ended (QUIESCED when `ok`): once the component has none left, remove all it holds. */
+function finishQuiescing(k: Core, invocation: number, ok: boolean): void {
+  const q = k.quiescing.get(invocation);
+  if (!q) return;
+  k.quiescing.delete(invocation);
+  k.cancelTimer(q.comp.node, q.timerId);
+  k.dropPending(invocation);
+  const c = q.comp;
+  const live = q.assignments.filter((a) => k.csiAssignment(a.comp, a.csi) === a);
+  for (const a of live) delete a.invocation;
+  if (ok) {
+    for (const a of live) {
+      pgTouch(k, a.csi);
+      a.haState = 'quiesced';
+      a.confirmed = 'quiesced';
+      a.status = 'assigned';
+    }
+    k.log('notice', `comp ${c.dn}: ${live.map((a) => a.csi.dn).join(', ')} QUIESCED (saAmfCSIQuiescingComplete)`);
+  }
+  const busy = (x: CompRt) => [...k.quiescing.values()].some((o) => o.comp === x);
+  if (busy(c)) return;
+  if (!c.su.comps.some(busy)) {
+    for (const si of c.su.sg.sis) if (k.siAssignment(si, c.su)) k.deleteSiAssignment(si, c.su);
+  }
+  const as = k.csiAssignmentsOfComp(c);
+  if (as.length > 0) sendRemove(k, c, as, SA_AMF_CSI_TARGET_ALL, '');
+  removalDone(k, c.su);
 }
 
 function sendRemove(k: Core, c: CompRt, as: CsiAssignment[], flags: number, csi: string): void {
@@ -303,6 +441,10 @@ export function suLeftService(k: Core, su: SuRt): void {
 // --- answers -------------------------------------------------------------------------
 
 export function onCsiSetAnswer(k: Core, p: Extract<Pending, { kind: 'csiSet' }>, error: SaAisErrorT | 'timeout'): void {
+  if (p.haState === 'quiescing') {
+    onQuiescingSetAnswer(k, p, error);
+    return;
+  }
   const live = p.assignments.filter((a) => k.csiAssignment(a.comp, a.csi) === a && a.status === 'setting');
   if (error === SaAisErrorT.SA_AIS_OK) {
     for (const a of live) confirm(k, a, p.haState);

@@ -31,6 +31,8 @@ export interface CompBehavior {
   csiRemove: SaAisErrorT | 'ignore';
   terminate: SaAisErrorT | 'ignore';
   healthcheck: SaAisErrorT | 'ignore';
+  /** After answering a CSI set QUIESCING OK: saAmfCSIQuiescingComplete with this error, or 'ignore' (never). Default OK. */
+  quiescingComplete: SaAisErrorT | 'ignore';
   /** Exit (and close the connection) right after answering the terminate callback OK, or when TERMINATE runs. Default true; false: the process lingers until it exits or is killed (CLEANUP). */
   exitOnTerminate: boolean;
   /** The instantiate command reports the pid, and the process registers with its pid. Default true; false: no pid is known. */
@@ -39,7 +41,7 @@ export interface CompBehavior {
 
 const DEFAULT_BEHAVIOR: CompBehavior = {
   register: true, csiSet: SaAisErrorT.SA_AIS_OK, csiRemove: SaAisErrorT.SA_AIS_OK,
-  terminate: SaAisErrorT.SA_AIS_OK, healthcheck: SaAisErrorT.SA_AIS_OK, exitOnTerminate: true, reportPid: true,
+  terminate: SaAisErrorT.SA_AIS_OK, healthcheck: SaAisErrorT.SA_AIS_OK, quiescingComplete: SaAisErrorT.SA_AIS_OK, exitOnTerminate: true, reportPid: true,
 };
 
 export interface Proc { comp: Dn; pid: number; node: number; conn: number; alive: boolean }
@@ -272,6 +274,10 @@ export class AmfHarness {
     if (answer === 'ignore') return;
     const client = this.client({ node: p.node, conn: p.conn, pid: p.pid });
     this.queue.push({ type: 'response', at: this.now, invocation: cb.invocation, error: answer, client });
+    if (cb.kind === 'csiSet' && cb.haState === 'quiescing' && answer === SaAisErrorT.SA_AIS_OK && b.quiescingComplete !== 'ignore') {
+      const c2 = this.client({ node: p.node, conn: p.conn, pid: p.pid });
+      this.queue.push({ type: 'quiescingComplete', at: this.now, invocation: cb.invocation, error: b.quiescingComplete, client: c2 });
+    }
     if (cb.kind === 'terminate' && answer === SaAisErrorT.SA_AIS_OK && b.exitOnTerminate) {
       // It answers, then exits: the watch reports the exit, its connection closes.
       p.alive = false;

@@ -134,14 +134,15 @@ describe('AMF engine: instantiation (spec B.01.01 §4.4)', () => {
 });
 
 describe('AMF engine: termination and cluster stop (spec B.01.01 §4.5, §4.6)', () => {
-  it('clusterStop removes assignments, terminates every component by its terminate callback, then emits stopped once', () => {
+  it('clusterStop quiesces the active, removes assignments, terminates every component by its terminate callback, then emits stopped once', () => {
     const h = new AmfHarness(model(twoN())).start();
     const mark = h.actions.length;
     h.send({ type: 'clusterStop', at: h.now });
     const after = h.since(mark);
     const kinds = after.flatMap((a) => (a.type === 'callback' ? [`${a.callback.kind} ${'comp' in a.callback ? a.callback.comp : ''}`] : []));
-    // Removals first (all SUs side by side), then terminations.
-    assert.deepEqual(kinds, [`csiRemove ${C1}`, `csiRemove ${C2}`, `terminate ${C1}`, `terminate ${C2}`]);
+    // The active is quiesced, the standby removed at once (SUs side by side); each SU is terminated once its removals are answered.
+    assert.deepEqual(kinds, [`csiSet ${C1}`, `csiRemove ${C2}`, `csiRemove ${C1}`, `terminate ${C2}`, `terminate ${C1}`]);
+    assert.equal(h.callbacks('csiSet', C1).at(-1)!.haState, 'quiescing');
     const remove = h.callbacks('csiRemove', C1)[0]!;
     assert.equal(remove.flags, 4, 'TARGET_ALL');
     assert.equal(h.stopped, 1);
@@ -318,5 +319,102 @@ describe('AMF engine: a terminated component is not UNINSTANTIATED while its pro
     assert.equal(h.stopped, 1);
     assert.equal(h.timers.size, 0);
     assert.deepEqual(h.runs(undefined, C1).map((r2) => r2.op), ['instantiate']);
+  });
+});
+
+describe('AMF engine: graceful drain at cluster stop (QUIESCING, saAmfCSIQuiescingComplete)', () => {
+  it('the ACTIVE gets CSI set QUIESCING (TARGET_ALL); its CSIs are removed only after saAmfCSIQuiescingComplete; the STANDBY is removed at once', () => {
+    const h = new AmfHarness(model(twoN()));
+    h.behavior(C1, { quiescingComplete: 'ignore' }).start();
+    h.send({ type: 'clusterStop', at: h.now });
+    const q = h.callbacks('csiSet', C1).at(-1)!;
+    assert.equal(q.haState, 'quiescing');
+    assert.deepEqual(q.descriptor, { flags: 4, csi: '', attributes: [] });
+    // The standby's CSIs went at once and its SU is terminated; the active waits, QUIESCING, still instantiated.
+    assert.equal(h.callbacks('csiRemove', C2).length, 1);
+    assert.equal(h.presence(C2), 'uninstantiated');
+    assert.equal(h.callbacks('csiRemove', C1).length, 0);
+    assert.equal(h.presence(C1), 'instantiated');
+    assert.equal(h.engine.haState(C1, csiDn()), 'quiescing');
+    assert.deepEqual(h.engine.snapshot().siAssignments, [{ si: 'safSi=SI_1,safSg=demo', su: suDn(1), haState: 'quiescing' }]);
+    assert.deepEqual(h.assigned(), [`${C1} ${csiDn()} quiescing`]);
+    assert.equal(h.stopped, 0);
+    h.advance(5000);
+    assert.equal(h.callbacks('csiRemove', C1).length, 0, 'waits for quiescing complete (within callback_timeout)');
+    const p = h.procs.get(C1)!;
+    const r = h.request({ type: 'quiescingComplete', invocation: q.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: p.conn, pid: p.pid } });
+    assert.equal(r.error, SaAisErrorT.SA_AIS_OK);
+    assert.ok(h.logs().includes(`comp ${C1}: ${csiDn()} QUIESCED (saAmfCSIQuiescingComplete)`));
+    const rm = h.callbacks('csiRemove', C1);
+    assert.deepEqual(rm.map((x) => x.flags), [4]);
+    assert.deepEqual(h.callbacks('terminate', C1).length, 1);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    // A second quiescing complete for the same invocation matches nothing.
+    const again = h.request({ type: 'quiescingComplete', invocation: q.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: 1, pid: 1 } });
+    assert.equal(again.error, SaAisErrorT.SA_AIS_ERR_INVALID_PARAM);
+    h.checkReplies();
+  });
+
+  it('no quiescing complete within callback_timeout: the CSIs are removed anyway and the stop goes on', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1, comp: '\t\t\tcallback_timeout=400' })));
+    h.behavior(C1, { quiescingComplete: 'ignore' }).start();
+    h.send({ type: 'clusterStop', at: h.now });
+    h.advance(399);
+    assert.equal(h.callbacks('csiRemove', C1).length, 0);
+    h.advance(1);
+    assert.ok(h.logs().includes(`comp ${C1}: quiescing not complete within callback_timeout 400 ms: its CSIs are removed without waiting`));
+    assert.equal(h.callbacks('csiRemove', C1).length, 1);
+    assert.equal(h.presence(C1), 'uninstantiated');
+    assert.equal(h.stopped, 1);
+    assert.equal(h.timers.size, 0);
+  });
+
+  it('a QUIESCING CSI set answered with an error, or not answered, or a closed connection, removes at once; no recovery', () => {
+    const err = new AmfHarness(model(twoN({ sus: 1 })));
+    err.behavior(C1, { csiSet: SaAisErrorT.SA_AIS_OK }).start();
+    err.behavior(C1, { csiSet: SaAisErrorT.SA_AIS_ERR_FAILED_OPERATION });
+    err.send({ type: 'clusterStop', at: err.now });
+    assert.ok(err.logs().includes(`comp ${C1}: CSI set callback (QUIESCING) answered SA_AIS_ERR_FAILED_OPERATION: its CSIs are removed without waiting`));
+    assert.equal(err.callbacks('csiRemove', C1).length, 1);
+    assert.equal(err.stopped, 1);
+    assert.ok(!err.logs().some((l) => l.startsWith('Error detected')));
+
+    const closed = new AmfHarness(model(twoN({ sus: 1 })));
+    closed.behavior(C1, { quiescingComplete: 'ignore' }).start();
+    closed.send({ type: 'clusterStop', at: closed.now });
+    closed.kill(C1);
+    assert.ok(closed.logs().includes(`comp ${C1}: its connection closed while quiescing: its CSIs are removed`));
+    assert.equal(closed.presence(C1), 'uninstantiated');
+    assert.equal(closed.stopped, 1);
+    assert.equal(closed.timers.size, 0);
+  });
+
+  it('a quiescing complete that comes before the CSI set is answered takes effect with the answer', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.start();
+    h.behavior(C1, { csiSet: 'ignore' });
+    h.send({ type: 'clusterStop', at: h.now });
+    const q = h.callbacks('csiSet', C1).at(-1)!;
+    const p = h.procs.get(C1)!;
+    assert.equal(h.request({ type: 'quiescingComplete', invocation: q.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: p.conn, pid: p.pid } }).error, SaAisErrorT.SA_AIS_OK);
+    assert.equal(h.callbacks('csiRemove', C1).length, 0);
+    assert.equal(h.request({ type: 'response', invocation: q.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: p.conn, pid: p.pid } }).error, SaAisErrorT.SA_AIS_OK);
+    assert.ok(h.logs().includes(`comp ${C1}: ${csiDn()} QUIESCED (saAmfCSIQuiescingComplete)`));
+    assert.equal(h.callbacks('csiRemove', C1).length, 1);
+    assert.equal(h.stopped, 1);
+  });
+
+  it('protection group members see ACTIVE -> QUIESCING -> QUIESCED, then removed', () => {
+    const h = new AmfHarness(model(twoN({ sus: 1 })));
+    h.behavior(C1, { quiescingComplete: 'ignore' }).start();
+    const tracker = h.client();
+    h.send({ type: 'pgTrack', at: h.now, csi: csiDn(), flags: 2, client: tracker });
+    h.send({ type: 'clusterStop', at: h.now });
+    const q = h.callbacks('csiSet', C1).at(-1)!;
+    const p = h.procs.get(C1)!;
+    h.request({ type: 'quiescingComplete', invocation: q.invocation, error: SaAisErrorT.SA_AIS_OK, client: { conn: p.conn, pid: p.pid } });
+    const seen = h.callbacks('pgTrack').flatMap((cb) => cb.notifications.map((n) => `${n.member.haState} ${n.change}`));
+    assert.deepEqual(seen, ['quiescing stateChange', 'quiesced stateChange', 'quiesced removed']);
   });
 });
