@@ -303,9 +303,11 @@ export class TotemCore {
     }
     if (seq > this.highSeqReceived) this.highSeqReceived = seq;
 
+    assert(sent + retransmitted <= this.cfg.maxMessages, `sent ${sent + retransmitted} on one visit, max_messages ${this.cfg.maxMessages}`);
     // Flow-control fields (corosync fcc_token_update).
     const fcc = Math.max(0, received.fcc + sent + retransmitted - this.myTrc);
     const backlog = Math.max(0, received.backlog + this.newQueue.length - this.myPbl);
+    assert(fcc <= this.cfg.windowSize, `fcc ${fcc} over window_size ${this.cfg.windowSize}`);
     this.myTrc = sent + retransmitted;
     this.myPbl = this.newQueue.length;
 
