@@ -71,6 +71,17 @@ export function coreConfigFromTotem(cfg: TotemConfig, nodeId: NodeId, ringSeq: b
   };
 }
 
+function validSeq(n: number): boolean {
+  return Number.isInteger(n) && n >= SEQNO_START_MSG && n <= SEQNO_MAX;
+}
+
+/** Field ranges of a token from the network; a token that fails is dropped and counted. */
+function validToken(t: OrfToken): boolean {
+  return validSeq(t.seq) && validSeq(t.aru) && t.aru <= t.seq && Number.isInteger(t.tokenSeq) && t.tokenSeq >= SEQNO_START_TOKEN &&
+    t.tokenSeq < SEQNO_MAX && Number.isInteger(t.fcc) && t.fcc >= 0 && Number.isInteger(t.backlog) && t.backlog >= 0 &&
+    t.rtr.length <= RTR_ENTRIES_MAX && t.rtr.every((e) => validSeq(e.seq));
+}
+
 export type TotemState = 'idle' | 'operational';
 
 export interface TotemCounters {
@@ -84,6 +95,8 @@ export interface TotemCounters {
   mcastsReceived: number;
   mcastsDuplicate: number;
   mcastsForeign: number;
+  /** Packets dropped because a field was out of range (validation, not assertion: packets are untrusted). */
+  packetsInvalid: number;
   delivered: number;
   refused: number;
 }
@@ -126,7 +139,7 @@ export class TotemCore {
   readonly counters: TotemCounters = {
     tokensReceived: 0, tokensDuplicate: 0, tokensForeign: 0, tokenRetransmits: 0, tokenLosses: 0,
     mcastsSent: 0, mcastsRetransmitted: 0, mcastsReceived: 0, mcastsDuplicate: 0, mcastsForeign: 0,
-    delivered: 0, refused: 0,
+    packetsInvalid: 0, delivered: 0, refused: 0,
   };
 
   constructor(cfg: TotemCoreConfig) {
@@ -160,8 +173,13 @@ export class TotemCore {
       case 'packet': {
         const m = event.message;
         if (this.state !== 'operational') break;
-        if (m.type === 'orf_token') this.onToken(m, out);
-        else if (m.type === 'mcast') this.onMcast(m, out);
+        if (m.type === 'orf_token') {
+          if (validToken(m)) this.onToken(m, out);
+          else this.counters.packetsInvalid++;
+        } else if (m.type === 'mcast') {
+          if (validSeq(m.seq) && m.seq > SEQNO_START_MSG) this.onMcast(m, out);
+          else this.counters.packetsInvalid++;
+        }
         // Join and commit token belong to the membership protocol, not here yet.
         break;
       }
@@ -222,6 +240,11 @@ export class TotemCore {
   private onMcast(m: McastMessage, out: TotemAction[]): void {
     if (!ringIdEqual(m.ringId, this.cfg.ringId)) {
       this.counters.mcastsForeign++;
+      return;
+    }
+    if (m.seq > this.lowWater + RECV_BUFFER_ITEMS_MAX || !this.members.includes(m.source) || !(m.payload instanceof Uint8Array)) {
+      // Further ahead than the buffer may hold, or from a non-member: a peer's bug or a forged packet, never a reason to grow or assert.
+      this.counters.packetsInvalid++;
       return;
     }
     this.counters.mcastsReceived++;
@@ -307,7 +330,8 @@ export class TotemCore {
     // Flow-control fields (corosync fcc_token_update).
     const fcc = Math.max(0, received.fcc + sent + retransmitted - this.myTrc);
     const backlog = Math.max(0, received.backlog + this.newQueue.length - this.myPbl);
-    assert(fcc <= this.cfg.windowSize, `fcc ${fcc} over window_size ${this.cfg.windowSize}`);
+    // The token's fcc comes from peers (who may be configured differently), so only my own share is asserted.
+    assert(sent + retransmitted <= Math.max(0, this.cfg.windowSize - received.fcc), `sent ${sent + retransmitted} with fcc ${received.fcc} and window_size ${this.cfg.windowSize}`);
     this.myTrc = sent + retransmitted;
     this.myPbl = this.newQueue.length;
 
@@ -321,7 +345,8 @@ export class TotemCore {
 
     // Ask for what I miss, after it has been missing missCountConst visits.
     const requested = new Set(rtr.map((e) => e.seq));
-    for (let s = this.myAru + 1; s <= seq && rtr.length < RTR_ENTRIES_MAX; s++) {
+    const scanTo = Math.min(seq, this.myAru + RECV_BUFFER_ITEMS_MAX); // a bounded loop whatever the token says
+    for (let s = this.myAru + 1; s <= scanTo && rtr.length < RTR_ENTRIES_MAX; s++) {
       if (this.recv.has(s) || requested.has(s)) continue;
       const n = (this.missCount.get(s) ?? 0) + 1;
       this.missCount.set(s, n);
