@@ -89,7 +89,7 @@ function less(a: Queued, b: Queued): boolean {
   return a.time < b.time || (a.time === b.time && a.order < b.order);
 }
 
-const TRACE_LINES_MAX = 400;
+const TRACE_LINES_MAX = Number(process.env.SIM_TRACE_LINES ?? 400);
 const SUBMIT_RETRY_MS = 5;
 
 export class SimCluster {
@@ -99,7 +99,9 @@ export class SimCluster {
   events = 0;
   private order = 0;
   private readonly queue = new EventQueue();
+  /** The armed generation of each node's named timer; generations come from one counter, so a stale heap entry never matches. */
   private readonly timerGen = new Map<string, number>();
+  private timerGenNext = 1;
   private readonly trace: string[] = [];
   readonly members: NodeId[];
 
@@ -188,13 +190,13 @@ export class SimCluster {
           break;
         case 'set_timer': {
           const key = `${node}/${a.name}`;
-          const gen = (this.timerGen.get(key) ?? 0) + 1;
+          const gen = this.timerGenNext++;
           this.timerGen.set(key, gen);
           this.schedule(this.now + a.afterMs, { kind: 'timer', node, name: a.name, gen });
           break;
         }
         case 'cancel_timer':
-          this.timerGen.set(`${node}/${a.name}`, -1);
+          this.timerGen.delete(`${node}/${a.name}`);
           break;
         case 'deliver': {
           const id = new TextDecoder().decode(a.payload);
