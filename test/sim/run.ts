@@ -29,8 +29,8 @@ export interface SimResult {
   trace: () => string;
 }
 
-/** Simulated time allowed after the last submission for every message to arrive everywhere. */
-const SETTLE_MS = 60_000;
+/** Simulated time allowed per node (at least 60 s) after the last submission for every message to arrive everywhere. */
+const SETTLE_MS_PER_NODE = 15_000;
 const EVENTS_MAX = 2_000_000;
 const SUBMIT_WINDOW_MS = 200;
 const MESSAGES_PER_NODE_MAX = 40;
@@ -75,9 +75,11 @@ export function runSeed(seed: number, opts: SimOptions): SimResult {
     const accepted = records.reduce((s, r) => s + r.accepted.length, 0);
     return accepted === messages && records.every((r) => r.deliveries.length === messages);
   };
-  const finished = cluster.runUntil(done, SUBMIT_WINDOW_MS + SETTLE_MS, EVENTS_MAX);
+  // Every lost token costs a token_retransmit; a longer ring loses it more often per rotation.
+  const settleMs = Math.max(60_000, SETTLE_MS_PER_NODE * opts.nodes);
+  const finished = cluster.runUntil(done, SUBMIT_WINDOW_MS + settleMs, EVENTS_MAX);
   const violations = checkAll(cluster);
-  if (!finished) violations.unshift(`liveness: not every message delivered everywhere by ${SUBMIT_WINDOW_MS + SETTLE_MS} ms simulated (${cluster.events} events)`);
+  if (!finished) violations.unshift(`liveness: not every message delivered everywhere by ${SUBMIT_WINDOW_MS + settleMs} ms simulated (${cluster.events} events)`);
   let maxBuffered = 0;
   let tokenRetransmits = 0;
   let mcastRetransmits = 0;
