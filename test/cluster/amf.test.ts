@@ -20,12 +20,24 @@ function twoUnits(bn1: string, bn2 = bn1): GroupSpec['units'] {
   ];
 }
 
-/** Pids in the pid files the CLC-CLI script wrote under the run directory. */
+/**
+ * Pids in the pid files the CLC-CLI script wrote under the run directory. A
+ * component being restarted meanwhile can have its pid file removed between
+ * the listing and the read (the script removes it once the process is gone):
+ * such a file is skipped.
+ */
 function componentPids(exec: RunningExecutive): number[] {
   const dir = path.join(exec.runDir, 'amf');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.pid'))
-    .map((f) => Number(fs.readFileSync(path.join(dir, f), 'utf8').trim())).filter((p) => p > 1);
+  const read = (f: string): number => {
+    try {
+      return Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+  };
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.pid')).map(read).filter((p) => p > 1);
 }
 
 describe('AMF on one node (real processes)', function () {
@@ -40,9 +52,13 @@ describe('AMF on one node (real processes)', function () {
   });
   afterEach(async () => {
     if (exec) {
-      started.push(...componentPids(exec));
-      await exec.stop(20000);
-      exec = undefined;
+      // Stop the executive even if collecting the pids fails: a live aisexec would keep mocha from exiting.
+      try {
+        started.push(...componentPids(exec));
+      } finally {
+        await exec.stop(20000);
+        exec = undefined;
+      }
     }
     for (const pid of started.splice(0)) if (processAlive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
     fs.rmSync(bin, { recursive: true, force: true });
