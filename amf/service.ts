@@ -297,7 +297,9 @@ export class AmfService implements Service {
     for (const sg of this.opts.model.sgs) {
       for (const su of sg.sus) {
         let suMs = 0;
-        for (const c of su.components) suMs += c.callbackTimeoutMs * 2 + c.terminateTimeoutMs + c.cleanupTimeoutMs;
+        // Worst case per component: quiescing, CSI remove and terminate callbacks time out, the terminate
+        // command and the wait for the process each take terminate_timeout, then cleanup.
+        for (const c of su.components) suMs += c.callbackTimeoutMs * 3 + c.terminateTimeoutMs * 2 + c.cleanupTimeoutMs;
         worst = Math.max(worst, suMs);
       }
     }
