@@ -15,7 +15,7 @@ import type { Logger } from '../aisexec/log/logger.js';
 import type { ExecHandler, LibConnection, LibHandler, LibRequest, Service, ServiceContext, SyncHooks } from '../aisexec/services/service.js';
 import { ClcRunner } from './clc-runner.js';
 import { AmfEngine } from './engine/engine.js';
-import type { AmfAction, AmfEvent, Callback, ClientRef, ReplyBody } from './engine/types.js';
+import type { AmfAction, AmfEvent, Callback, ClientRef, PgNotification, ReplyBody } from './engine/types.js';
 import type { AmfModel, AmfSu, NodeRef } from './model.js';
 import { watchProcess } from './process-watch.js';
 import { haStateNumber, hcInvocationOf, pgChangeNumber, pmQualifierOf, recoveryOf } from './wire-enums.js';
@@ -315,13 +315,17 @@ export class AmfService implements Service {
   }
 }
 
+function pgItems(notifications: PgNotification[]) {
+  return notifications.map((x) => ({ comp: x.member.comp, haState: haStateNumber(x.member.haState), rank: x.member.rank, change: pgChangeNumber(x.change) }));
+}
+
 function replyBody(b: ReplyBody): Buffer {
   switch (b.kind) {
     case 'haState':
       return encodeMessage(AMF_RES.haStateGet, { haState: haStateNumber(b.haState) });
     case 'pgCurrent':
       return encodeMessage(AMF_RES.pgTrack, {
-        items: b.notifications.map((x) => ({ comp: x.member.comp, haState: haStateNumber(x.member.haState), rank: x.member.rank, change: pgChangeNumber(x.change) })),
+        items: pgItems(b.notifications),
       });
   }
 }
@@ -343,7 +347,7 @@ function callbackFrame(c: Callback): [number, Buffer] {
     case 'pgTrack':
       return [AMF_CB.pgTrack.id, encodeMessage(AMF_CB.pgTrack, {
         csi: c.csi, numberOfMembers: c.numberOfMembers, error: c.error,
-        items: c.notifications.map((x) => ({ comp: x.member.comp, haState: haStateNumber(x.member.haState), rank: x.member.rank, change: pgChangeNumber(x.change) })),
+        items: pgItems(c.notifications),
       })];
   }
 }
