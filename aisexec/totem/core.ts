@@ -277,7 +277,7 @@ export class TotemCore {
       assert(m !== undefined, `message ${this.myHighDelivered + 1} below my aru ${this.myAru} is missing`);
       this.myHighDelivered++;
       this.counters.delivered++;
-      out.push({ kind: 'deliver', ringId: m.ringId, seq: m.seq, source: m.source, payload: m.payload });
+      out.push({ kind: 'deliver', ringId: m.ringId, seq: m.seq, source: m.source, guarantee: m.guarantee, payload: m.payload });
     }
   }
 
@@ -317,7 +317,7 @@ export class TotemCore {
       const p = this.newQueue.shift()!;
       seq++;
       assert(seq <= SEQNO_MAX, 'sequence number wrap is not implemented');
-      const m: McastMessage = { type: 'mcast', ringId: this.cfg.ringId, seq, source: this.nodeId, payload: p.payload };
+      const m: McastMessage = { type: 'mcast', ringId: this.cfg.ringId, seq, source: this.nodeId, guarantee: 'agreed', encapsulated: null, payload: p.payload };
       this.store(m);
       this.counters.mcastsSent++;
       out.push({ kind: 'send_multicast', message: m });

@@ -45,6 +45,9 @@ export interface OrfToken {
   readonly rtr: readonly RtrEntry[];
 }
 
+/** Delivery guarantee of a message: agreed (total order) or safe (total order, and every member holds it). */
+export type Guarantee = 'agreed' | 'safe';
+
 /** A regular multicast message. */
 export interface McastMessage {
   readonly type: 'mcast';
@@ -52,16 +55,42 @@ export interface McastMessage {
   readonly seq: number;
   /** The originator (corosync system_from / node_id). */
   readonly source: NodeId;
+  readonly guarantee: Guarantee;
+  /**
+   * Recovery (paper §7): an old-ring message re-sent on the new ring
+   * (corosync's header `encapsulated` flag). When set, `payload` is empty and
+   * the old message travels whole, with its own ring id, seq and source.
+   */
+  readonly encapsulated: McastMessage | null;
   readonly payload: Uint8Array;
 }
 
-/** A join message of the membership protocol (not used by the fixed-membership core yet). */
+/**
+ * A join message of the membership protocol (paper §6.1). Sets are sorted,
+ * duplicate-free node ids. A join whose `source` is in its own `failSet` is
+ * a leave (orderly shutdown; corosync sends it with header nodeid 0).
+ */
 export interface JoinMessage {
   readonly type: 'memb_join';
   readonly source: NodeId;
   readonly procSet: readonly NodeId[];
   readonly failSet: readonly NodeId[];
+  /** The highest ring seq the sender has seen (new rings take max + 4). */
   readonly ringSeq: bigint;
+}
+
+/** Sent by a ring's representative on an idle ring so that other rings hear of it (corosync MEMB_MERGE_DETECT). */
+export interface MergeDetect {
+  readonly type: 'memb_merge_detect';
+  readonly source: NodeId;
+  readonly ringId: RingId;
+}
+
+/** A member with new messages asks the holder of a held token to release it (corosync TOKEN_HOLD_CANCEL). */
+export interface TokenHoldCancel {
+  readonly type: 'token_hold_cancel';
+  readonly source: NodeId;
+  readonly ringId: RingId;
 }
 
 /** One member's entry in the commit token, filled on its first rotation. */
@@ -73,7 +102,7 @@ export interface CommitMemberEntry {
   readonly receivedFlg: boolean;
 }
 
-/** The commit token of the membership protocol (not used by the fixed-membership core yet). */
+/** The commit token of the membership protocol; `memb` is sorted by node id, which is the new ring's token order. */
 export interface CommitToken {
   readonly type: 'memb_commit_token';
   readonly ringId: RingId;
@@ -83,17 +112,19 @@ export interface CommitToken {
   readonly memb: readonly CommitMemberEntry[];
 }
 
-export type TotemMessage = OrfToken | McastMessage | JoinMessage | CommitToken;
+export type TotemMessage = OrfToken | McastMessage | JoinMessage | CommitToken | MergeDetect | TokenHoldCancel;
 
-/** Timers the core may arm; each one is identified by its name. */
-export type TimerName = 'token_loss' | 'token_retransmit';
+/** Timers the core may arm; each one is identified by its name (one per name per node; re-arming replaces). */
+export type TimerName = 'token_loss' | 'token_retransmit' | 'join' | 'consensus' | 'merge_detect' | 'token_hold' | 'commit_token_retransmit';
 
 /** What the core reacts to. `now` is the driver's monotonic clock in ms. */
 export type TotemEvent =
   | { readonly kind: 'start'; readonly now: number }
   | { readonly kind: 'packet'; readonly now: number; readonly from: NodeId; readonly message: TotemMessage }
   | { readonly kind: 'timer'; readonly now: number; readonly name: TimerName }
-  | { readonly kind: 'app_mcast'; readonly now: number; readonly reqId: number; readonly payload: Uint8Array };
+  | { readonly kind: 'app_mcast'; readonly now: number; readonly reqId: number; readonly payload: Uint8Array; readonly guarantee?: Guarantee }
+  /** Orderly shutdown: send a leave so the others need not wait for the token timeout. */
+  | { readonly kind: 'leave'; readonly now: number };
 
 export interface ConfChangeAction {
   readonly kind: 'conf_change';
@@ -111,7 +142,13 @@ export type TotemAction =
   | { readonly kind: 'send_multicast'; readonly message: TotemMessage }
   | { readonly kind: 'set_timer'; readonly name: TimerName; readonly afterMs: number }
   | { readonly kind: 'cancel_timer'; readonly name: TimerName }
-  | { readonly kind: 'deliver'; readonly ringId: RingId; readonly seq: number; readonly source: NodeId; readonly payload: Uint8Array }
+  | { readonly kind: 'deliver'; readonly ringId: RingId; readonly seq: number; readonly source: NodeId; readonly guarantee: Guarantee; readonly payload: Uint8Array }
+  /**
+   * Write the ring seq to stable storage before performing any later action
+   * (paper §6: a restarted processor never reuses a ring id). The driver does
+   * it synchronously (write + fsync), so the order of actions is the barrier.
+   */
+  | { readonly kind: 'store_ring_seq'; readonly seq: bigint }
   | ConfChangeAction
   /** The new-message queue was full: the application should try again (SA_AIS_ERR_TRY_AGAIN). */
   | { readonly kind: 'mcast_refused'; readonly reqId: number }

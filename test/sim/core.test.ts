@@ -83,9 +83,9 @@ describe('totem core (fixed membership)', () => {
     core.step({ kind: 'start', now: 0 });
     const bad: OrfToken[] = [token({ seq: -1 }), token({ aru: 5, seq: 3 }), token({ seq: 2 ** 40 }), token({ fcc: 1.5 }), token({ rtr: Array.from({ length: 31 }, (_, i) => ({ ringId, seq: i + 1 })) })];
     for (const t of bad) assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: t }), []);
-    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 0, source: 1, payload: bytes('x') } }), []);
-    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 100_000, source: 1, payload: bytes('x') } }), []);
-    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 1, source: 9, payload: bytes('x') } }), []);
+    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 0, source: 1, guarantee: 'agreed', encapsulated: null, payload: bytes('x') } }), []);
+    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 100_000, source: 1, guarantee: 'agreed', encapsulated: null, payload: bytes('x') } }), []);
+    assert.deepEqual(core.step({ kind: 'packet', now: 1, from: 1, message: { type: 'mcast', ringId, seq: 1, source: 9, guarantee: 'agreed', encapsulated: null, payload: bytes('x') } }), []);
     assert.equal(core.counters.packetsInvalid, bad.length + 3);
     assert.equal(core.queues().recvBuffered, 0);
   });
