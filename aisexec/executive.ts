@@ -11,6 +11,8 @@ import { accessPolicy } from './ipc/access.js';
 import { IpcServer, type IpcLimits } from './ipc/server.js';
 import type { LogSystem, Logger } from './log/logger.js';
 import { CfgService } from './services/cfg.js';
+import { localClmNode } from './services/clm/local-node.js';
+import { ClmService } from './services/clm/service.js';
 import { LoopbackDelivery, type Delivery } from './services/delivery.js';
 import { ServiceRegistry } from './services/registry.js';
 import type { ServiceContext } from './services/service.js';
@@ -48,6 +50,7 @@ export class Executive {
       limits: opts.ipcLimits,
     });
     this.registry.register(new CfgService(() => this.status()));
+    this.registry.register(new ClmService({ local: localClmNode(config, this.delivery.nodeid) }));
     if (opts.amfModel !== undefined) {
       this.registry.register(new AmfService({
         model: opts.amfModel,

@@ -22,6 +22,16 @@ export function functionOf(id: number): number {
 export const MSG_IPC_RESPONSE_INIT = messageId(ServiceId.IPC, 0);
 export const MSG_IPC_DISPATCH_INIT = messageId(ServiceId.IPC, 1);
 
+/** Cluster membership service (service 1): function ids of openais' ipc_clm.h; callbacks 0x8000.. (docs/ipc-protocol.md, "CLM"). */
+export const MSG_CLM_CLUSTER_TRACK = messageId(ServiceId.CLM, 0);
+export const MSG_CLM_CLUSTER_TRACK_STOP = messageId(ServiceId.CLM, 1);
+export const MSG_CLM_CLUSTER_NODE_GET = messageId(ServiceId.CLM, 2);
+export const MSG_CLM_CLUSTER_NODE_GET_ASYNC = messageId(ServiceId.CLM, 3);
+export const MSG_CLM_CB_CLUSTER_TRACK = messageId(ServiceId.CLM, 0x8000);
+export const MSG_CLM_CB_CLUSTER_NODE_GET = messageId(ServiceId.CLM, 0x8001);
+/** Executive (ring-delivered) message of the CLM service: a member's node record, once per regular configuration. */
+export const MSG_EXEC_CLM_NODE_JOIN = messageId(ServiceId.CLM, 0);
+
 /** Configuration and status service (service 7). Requests 0..0x7fff, callbacks 0x8000.. on the dispatch channel. */
 export const MSG_CFG_PING = messageId(ServiceId.CFG, 0);
 export const MSG_CFG_PING_DISPATCH = messageId(ServiceId.CFG, 1);
