@@ -147,7 +147,8 @@ export class FrameAssembler {
         } else {
           const filled = partial.filled + len;
           const ends = !(last && more);
-          if (filled > partial.data.length || (ends && filled < partial.data.length)) throw new Malformed('length_mismatch');
+          // Ending must reach the total exactly; going on must leave some of it.
+          if (ends ? filled !== partial.data.length : filled >= partial.data.length) throw new Malformed('length_mismatch');
           partial.data.set(p.subarray(pos, pos + len), partial.filled);
           partial.filled = filled;
           if (ends) {
