@@ -64,16 +64,18 @@ export function securityModeFromConfig(cfg: { readonly cryptoCipher: CryptoCiphe
   return cfg.cryptoHash === 'sha256' ? 'hmac-sha256' : 'none';
 }
 
-export type OpenReason =
-  | 'short' // shorter than the envelope
-  | 'version' // unknown envelope version
-  | 'mode' // sealed in another mode than ours: a node configured differently
-  | 'reserved' // reserved bytes not zero
-  | 'sender' // sender node id 0
-  | 'auth' // the tag does not verify (tampered, or another key)
-  | 'replay' // a counter already received within the window
-  | 'stale' // a counter older than the window
-  | 'senders'; // a new sender beyond REPLAY_SENDERS_MAX
+export const OPEN_REASONS = [
+  'short', // shorter than the envelope
+  'version', // unknown envelope version
+  'mode', // sealed in another mode than ours: a node configured differently
+  'reserved', // reserved bytes not zero
+  'sender', // sender node id 0
+  'auth', // the tag does not verify (tampered, or another key)
+  'replay', // a counter already received within the window
+  'stale', // a counter older than the window
+  'senders', // a new sender beyond REPLAY_SENDERS_MAX
+] as const;
+export type OpenReason = (typeof OPEN_REASONS)[number];
 
 export type OpenResult =
   | { readonly ok: true; readonly sender: NodeId; readonly plain: Uint8Array }
@@ -149,7 +151,7 @@ function newCounters(): SecurityCounters {
   return {
     sealed: 0,
     opened: 0,
-    dropped: { short: 0, version: 0, mode: 0, reserved: 0, sender: 0, auth: 0, replay: 0, stale: 0, senders: 0 },
+    dropped: Object.fromEntries(OPEN_REASONS.map((r) => [r, 0])) as Record<OpenReason, number>,
   };
 }
 

@@ -228,25 +228,27 @@ function encodeAt(dv: DataView, bytes: Uint8Array, at: number, m: TotemMessage, 
 // Decoding
 
 /** Why a packet was refused; the driver counts drops per reason. */
-export type WireReason =
-  | 'short' // fewer bytes than the header or the fixed layout says
-  | 'too_long' // more than PACKET_BYTES_MAX
-  | 'magic'
-  | 'version'
-  | 'type' // unknown type code
-  | 'flags' // unknown flag bits, or encapsulated on a type other than mcast
-  | 'reserved' // a reserved byte is not zero
-  | 'trailing' // bytes after the message
-  | 'node_id' // node id 0 (or a bad ring id) where a node is required
-  | 'bool' // a flag byte other than 0 or 1
-  | 'guarantee'
-  | 'rtr_count' // more than RTR_ENTRIES_MAX retransmit entries
-  | 'list_count' // a node list longer than MEMBERS_MAX, or an empty commit token
-  | 'list_order' // a node list not strictly ascending (unsorted or duplicate)
-  | 'memb_index' // commit token index outside its member list
-  | 'payload_length' // payload length beyond the end of the packet
-  | 'nesting' // an encapsulated mcast that is not one plain mcast
-  | 'sender'; // the header sender differs from the authenticated one
+export const WIRE_REASONS = [
+  'short', // fewer bytes than the header or the fixed layout says
+  'too_long', // more than PACKET_BYTES_MAX
+  'magic',
+  'version',
+  'type', // unknown type code
+  'flags', // unknown flag bits, or encapsulated on a type other than mcast
+  'reserved', // a reserved byte is not zero
+  'trailing', // bytes after the message
+  'node_id', // node id 0 where a node is required (a sender, source, list entry, ring representative)
+  'bool', // a flag byte other than 0 or 1
+  'guarantee',
+  'rtr_count', // more than RTR_ENTRIES_MAX retransmit entries
+  'list_count', // a node list longer than MEMBERS_MAX, or a commit token without members
+  'list_order', // a node list not strictly ascending (unsorted or duplicate)
+  'memb_index', // commit token index outside its member list
+  'payload_length', // payload length beyond the end of the packet
+  'nesting', // an encapsulated message that is not one plain mcast from its own source
+  'sender', // the header sender differs from the authenticated one
+] as const;
+export type WireReason = (typeof WIRE_REASONS)[number];
 
 export type DecodeResult =
   | { readonly ok: true; readonly sender: NodeId; readonly message: TotemMessage }
