@@ -135,14 +135,14 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
   it('no view until the last member\'s record arrives; the view number grows by one per configuration', () => {
     const c = new Cluster([1, 2]);
     const joins = c.form([1, 2], { deliverJoins: false });
-    c.feed(1, (core) => core.nodeJoin(joins.get(1)!, 1));
+    c.feed(1, (core, now) => core.nodeJoin(joins.get(1)!, 1, now));
     assert.equal(c.core(1).view.viewNumber, 0n);
     assert.equal(c.core(1).view.completing, true);
     assert.deepEqual(c.callbacks(1, 101), []);
-    c.feed(1, (core) => core.nodeJoin(joins.get(2)!, 2));
+    c.feed(1, (core, now) => core.nodeJoin(joins.get(2)!, 2, now));
     assert.equal(c.core(1).view.viewNumber, 1n);
-    c.feed(2, (core) => core.nodeJoin(joins.get(1)!, 1));
-    c.feed(2, (core) => core.nodeJoin(joins.get(2)!, 2));
+    c.feed(2, (core, now) => core.nodeJoin(joins.get(1)!, 1, now));
+    c.feed(2, (core, now) => core.nodeJoin(joins.get(2)!, 2, now));
     c.assertAgree([1, 2]);
     c.form([1, 2]);
     c.form([1, 2]);
@@ -217,13 +217,13 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     c.form([1, 2, 3]);
     c.clear();
     const stale = c.form([1, 2], { deliverJoins: false });
-    c.feed(1, (core) => core.nodeJoin(stale.get(1)!, 1));
+    c.feed(1, (core, now) => core.nodeJoin(stale.get(1)!, 1, now));
     c.form([1]); // node 2 went too, before [1 2] completed
     assert.equal(c.core(1).view.counters.viewsAbandoned, 1);
     assert.equal(c.core(1).view.viewNumber, 2n);
     assert.deepEqual(c.changesOf(1, 201), [[[2, LEFT, false], [3, LEFT, false]]]);
     // A late join for the abandoned ring is dropped and counted, and changes nothing.
-    const out = c.feed(1, (core) => core.nodeJoin(stale.get(2)!, 2));
+    const out = c.feed(1, (core, now) => core.nodeJoin(stale.get(2)!, 2, now));
     assert.deepEqual(out, []);
     assert.equal(c.core(1).view.counters.joinsStale, 1);
   });
@@ -232,8 +232,8 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     const c = new Cluster([1, 2]);
     const joins = c.form([1, 2], { deliverJoins: false });
     c.feed(1, (core) => core.confChange({ type: 'transitional', ringId: { rep: 1, seq: 99n }, members: [1], left: [2], joined: [] }, 0));
-    c.feed(1, (core) => core.nodeJoin(joins.get(1)!, 1));
-    c.feed(1, (core) => core.nodeJoin(joins.get(2)!, 2));
+    c.feed(1, (core, now) => core.nodeJoin(joins.get(1)!, 1, now));
+    c.feed(1, (core, now) => core.nodeJoin(joins.get(2)!, 2, now));
     assert.equal(c.core(1).view.viewNumber, 0n);
     assert.equal(c.core(1).view.counters.joinsStale, 2);
   });
@@ -257,8 +257,8 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     const joins = c.form([1, 2], { deliverJoins: false });
     const renamed = { ...joins.get(2)!, node: { ...joins.get(2)!.node, nodeName: 'node2-renamed' } };
     for (const dst of [1, 2]) {
-      c.feed(dst, (core) => core.nodeJoin(joins.get(1)!, 1));
-      c.feed(dst, (core) => core.nodeJoin(renamed, 2));
+      c.feed(dst, (core, now) => core.nodeJoin(joins.get(1)!, 1, now));
+      c.feed(dst, (core, now) => core.nodeJoin(renamed, 2, now));
     }
     assert.deepEqual(c.changesOf(1, 201), [[[2, RECONFIGURED, true]]]);
     assert.equal(c.core(1).view.member(2)!.nodeName, 'node2-renamed');
@@ -268,15 +268,15 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     const c = new Cluster([1, 2]);
     const joins = c.form([1, 2], { deliverJoins: false });
     const core = c.core(1);
-    core.nodeJoin(joins.get(2)!, 1);
+    core.nodeJoin(joins.get(2)!, 1, 0);
     assert.equal(core.view.counters.joinsForeign, 1);
-    core.nodeJoin({ ...joins.get(2)!, node: { ...joins.get(2)!.node, nodeId: 7 } }, 7);
+    core.nodeJoin({ ...joins.get(2)!, node: { ...joins.get(2)!.node, nodeId: 7 } }, 7, 0);
     assert.equal(core.view.counters.joinsForeign, 2);
-    core.nodeJoin(joins.get(1)!, 1);
-    core.nodeJoin(joins.get(1)!, 1);
+    core.nodeJoin(joins.get(1)!, 1, 0);
+    core.nodeJoin(joins.get(1)!, 1, 0);
     assert.equal(core.view.counters.joinsDuplicate, 1);
     assert.equal(core.view.viewNumber, 0n);
-    core.nodeJoin(joins.get(2)!, 2);
+    core.nodeJoin(joins.get(2)!, 2, 0);
     assert.equal(core.view.viewNumber, 1n);
   });
 });
