@@ -170,7 +170,8 @@ export class FrameAssembler {
         pos += len;
       } else {
         if (pos + len > n) throw new Malformed('truncated');
-        out.push(p.subarray(pos, pos + len));
+        // A view made directly: subarray() is ~3x slower (species lookup), and this runs per message.
+        out.push(new Uint8Array(p.buffer, p.byteOffset + pos, len));
         pos += len;
       }
     }
