@@ -1,5 +1,7 @@
-// Long soaks: npm run sim -- --seeds N [--from S] [--nodes 1,2,3,5] [--loss 0.2]
-// Replay one seed: npm run sim -- --seed S --nodes N --trace
+// Soaks: npm run sim -- --seeds N [--from S] [--nodes K] [--no-faults]
+// Replay one seed with its trace: npm run sim -- --seed S --trace (or SEED=S npm run sim -- --trace)
+// Ends with one JSON line: runs, failures, events, seconds, and the failing seeds.
+import { membershipCoreMissing } from './membership-core.js';
 import { describeFailure, runSeed } from './run.js';
 
 function arg(name: string): string | undefined {
@@ -7,30 +9,34 @@ function arg(name: string): string | undefined {
   return i < 0 ? undefined : process.argv[i + 1];
 }
 
+const missing = membershipCoreMissing();
+if (missing !== undefined) {
+  console.error(`sim: ${missing}`);
+  process.exit(2);
+}
 const one = arg('seed') ?? process.env.SEED;
 const from = Number(arg('from') ?? 1);
 const count = one === undefined ? Number(arg('seeds') ?? 1000) : 1;
-const nodeCounts = (arg('nodes') ?? process.env.SIM_NODES ?? '1,2,3,5').split(',').map(Number);
-const lossMax = Number(arg('loss') ?? 0.2);
+const nodesArg = arg('nodes') ?? process.env.SIM_NODES;
+const nodes = nodesArg === undefined ? undefined : Number(nodesArg);
+const faults = !process.argv.includes('--no-faults');
 const trace = process.argv.includes('--trace');
 
-let runs = 0;
 let failures = 0;
 let events = 0;
+const failing: number[] = [];
 const started = process.hrtime.bigint();
 for (let s = 0; s < count; s++) {
   const seed = one === undefined ? from + s : Number(one);
-  for (const nodes of nodeCounts) {
-    const r = runSeed(seed, { nodes, lossMax });
-    runs++;
-    events += r.events;
-    if (trace) console.log(r.trace());
-    if (r.violations.length > 0) {
-      failures++;
-      console.log(describeFailure(r));
-    }
+  const r = runSeed(seed, { nodes, faults, trace });
+  events += r.events;
+  if (trace) console.log(`${r.trace()}\n--- fault plan\n${r.faultLog.join('\n')}\n--- end state\n${r.status.join('\n')}`);
+  if (r.violations.length > 0) {
+    failures++;
+    failing.push(seed);
+    console.log(describeFailure(r));
   }
 }
 const secs = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(JSON.stringify({ runs, failures, events, seconds: Number(secs.toFixed(2)), node_counts: nodeCounts, loss_max: lossMax }));
+console.log(JSON.stringify({ runs: count, failures, events, seconds: Number(secs.toFixed(2)), nodes: nodes ?? 'drawn', faults, failing: failing.slice(0, 50) }));
 process.exitCode = failures > 0 ? 1 : 0;

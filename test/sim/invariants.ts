@@ -1,116 +1,337 @@
-// Invariants over a recorded simulation history (reference totem.md §5.5).
-// Each returns the violations it finds; an empty list means the run passed.
-import { RECV_BUFFER_ITEMS_MAX, NEW_MESSAGE_QUEUE_ITEMS_MAX } from '../../aisexec/totem/constants.js';
-import { ringIdEqual, type NodeId } from '../../aisexec/totem/types.js';
-import type { SimCluster } from './cluster.js';
+// Invariants over a recorded simulation history (reference totem.md §5.5 1-7,
+// 9-10; paper §4 and §7). Each checker returns readable violations; an empty
+// list means the history passed. They read only the History (and, for
+// liveness, the end state), so hand-written histories test them too.
+import { NEW_MESSAGE_QUEUE_ITEMS_MAX, RECV_BUFFER_ITEMS_MAX, SEQNO_START_MSG } from '../../aisexec/totem/constants.js';
+import { ringIdEqual, ringIdString, type NodeId, type RingId } from '../../aisexec/totem/types.js';
+import { incarnations, msgKey, parseId, ringKey, segments, type ConfEvent, type History, type Incarnation } from './history.js';
 
-/** Message ids are `n<source>/<k>`: the originator and its k-th submission. */
-export function parseId(id: string): { source: NodeId; k: number } | undefined {
-  const m = /^n(\d+)\/(\d+)$/.exec(id);
-  return m === null ? undefined : { source: Number(m[1]), k: Number(m[2]) };
-}
+const VIOLATIONS_PER_CHECK_MAX = 10;
 
-/** Agreed order: every two nodes' delivery sequences are prefix-consistent, and seqs run 1, 2, 3, ... */
-export function checkAgreedOrder(c: SimCluster): string[] {
-  const bad: string[] = [];
-  let longest: { node: NodeId; ids: string[] } = { node: 0, ids: [] };
-  for (const [node, r] of c.records) if (r.deliveries.length > longest.ids.length) longest = { node, ids: r.deliveries.map((d) => d.id) };
-  for (const [node, r] of c.records) {
-    r.deliveries.forEach((d, i) => {
-      if (d.seq !== i + 1) bad.push(`agreed order: n${node} delivered seq ${d.seq} as its delivery #${i + 1}`);
-      if (longest.ids[i] !== d.id) bad.push(`agreed order: n${node} delivery #${i + 1} is ${d.id}, n${longest.node} has ${longest.ids[i]}`);
-    });
+/** Keeps the first few violations of a checker readable, counting the rest. */
+class Found {
+  private readonly list: string[] = [];
+  private more = 0;
+  add(v: string): void {
+    if (this.list.length < VIOLATIONS_PER_CHECK_MAX) this.list.push(v);
+    else this.more++;
   }
-  return bad.slice(0, 10);
+  done(): string[] {
+    return this.more > 0 ? [...this.list, `  (and ${this.more} more like these)`] : this.list;
+  }
 }
 
-/** Integrity: no duplicates, nothing invented, the source is the originator, per-source FIFO (in the order the core accepted them). */
-export function checkIntegrity(c: SimCluster): string[] {
-  const bad: string[] = [];
-  const accepted = new Map<string, number>();
-  for (const r of c.records.values()) r.accepted.forEach((id, i) => accepted.set(id, i));
-  for (const [node, r] of c.records) {
-    const seen = new Set<string>();
-    const lastK = new Map<NodeId, number>();
-    for (const d of r.deliveries) {
-      if (seen.has(d.id)) bad.push(`integrity: n${node} delivered ${d.id} twice`);
-      seen.add(d.id);
-      const p = parseId(d.id);
-      if (!accepted.has(d.id) || p === undefined) bad.push(`integrity: n${node} delivered ${d.id}, which no application sent`);
-      else if (p.source !== d.source) bad.push(`integrity: n${node} delivered ${d.id} as from n${d.source}`);
-      else {
-        const order = accepted.get(d.id)!;
-        if (order <= (lastK.get(p.source) ?? -1)) bad.push(`integrity: n${node} delivered ${d.id} after a later message of n${p.source}`);
-        lastK.set(p.source, order);
+const who = (x: { node: NodeId; inc: number }): string => (x.inc > 1 ? `n${x.node}(boot ${x.inc})` : `n${x.node}`);
+const at = (e: { t: number }): string => `t=${e.t.toFixed(1)}`;
+const set = (m: readonly NodeId[]): string => `[${m.join(',')}]`;
+
+/**
+ * §5.5 1, agreed order: no two deliveries anywhere give one (ring, seq) two
+ * messages or one message two positions; each node delivers a ring's messages
+ * in increasing seq; in the regular configuration deliveries are gap-free from
+ * the ring's first seq (so prefix-consistent across nodes).
+ */
+export function checkAgreedOrder(h: History): string[] {
+  const found = new Found();
+  const byPos = new Map<string, { id: string; who: string }>();
+  const byId = new Map<string, { pos: string; who: string }>();
+  for (const x of incarnations(h)) {
+    const lastSeq = new Map<string, number>();
+    for (const seg of segments(x)) {
+      let expected = SEQNO_START_MSG + 1;
+      for (const d of seg.deliveries) {
+        const pos = msgKey(d.ringId, d.seq);
+        const p = byPos.get(pos);
+        if (p === undefined) byPos.set(pos, { id: d.id, who: who(x) });
+        else if (p.id !== d.id) found.add(`agreed order: ${who(x)} delivered ${d.id} as ${pos} (${at(d)}), ${p.who} delivered ${p.id} there`);
+        const q = byId.get(d.id);
+        if (q === undefined) byId.set(d.id, { pos, who: who(x) });
+        else if (q.pos !== pos) found.add(`agreed order: ${who(x)} delivered ${d.id} as ${pos}, ${q.who} as ${q.pos}`);
+        const rk = ringKey(d.ringId);
+        const last = lastSeq.get(rk);
+        if (last !== undefined && d.seq <= last) found.add(`agreed order: ${who(x)} delivered ${pos} after ${rk}#${last} (${at(d)})`);
+        lastSeq.set(rk, Math.max(last ?? d.seq, d.seq));
+        if (seg.type === 'regular' && seg.conf !== undefined && ringIdEqual(d.ringId, seg.conf.ringId)) {
+          if (d.seq !== expected) found.add(`agreed order: ${who(x)} delivered ${pos} in its regular configuration with seq ${expected} not delivered before it (a gap, ${at(d)})`);
+          expected = d.seq + 1;
+        }
       }
     }
   }
-  return bad.slice(0, 10);
+  return found.done();
 }
 
-/** Self-delivery: every node delivers each message its application had accepted. */
-export function checkSelfDelivery(c: SimCluster): string[] {
-  const bad: string[] = [];
-  for (const [node, r] of c.records) {
-    const got = new Set(r.deliveries.map((d) => d.id));
-    const missing = r.accepted.filter((id) => !got.has(id));
-    if (missing.length > 0) bad.push(`self-delivery: n${node} never delivered its own ${missing.slice(0, 5).join(', ')} (${missing.length} in all)`);
+/**
+ * §5.5 2, integrity: no duplicate (per incarnation), nothing invented (an
+ * application accepted it earlier, at the node named as its source), a message
+ * of ring C delivered only in C or in the transitional configuration after C,
+ * and per-originator FIFO in acceptance order.
+ */
+export function checkIntegrity(h: History): string[] {
+  const found = new Found();
+  const accepted = new Map<string, { node: NodeId; inc: number; order: number; i: number }>();
+  for (const x of incarnations(h)) {
+    let order = 0;
+    for (const e of x.events) if (e.kind === 'accept') accepted.set(e.id, { node: x.node, inc: x.inc, order: order++, i: e.i });
   }
-  return bad;
-}
-
-/** No loss in a stable configuration: every member delivers every accepted message. */
-export function checkNoLoss(c: SimCluster): string[] {
-  const bad: string[] = [];
-  const all: string[] = [];
-  for (const r of c.records.values()) all.push(...r.accepted);
-  for (const [node, r] of c.records) {
-    const got = new Set(r.deliveries.map((d) => d.id));
-    const missing = all.filter((id) => !got.has(id));
-    if (missing.length > 0) bad.push(`no loss: n${node} is missing ${missing.slice(0, 5).join(', ')} (${missing.length} of ${all.length})`);
+  for (const x of incarnations(h)) {
+    const seen = new Set<string>();
+    const lastOrder = new Map<string, number>();
+    for (const seg of segments(x)) {
+      for (const d of seg.deliveries) {
+        if (seen.has(d.id)) found.add(`integrity: ${who(x)} delivered ${d.id} twice (${at(d)})`);
+        seen.add(d.id);
+        const a = accepted.get(d.id);
+        const p = parseId(d.id);
+        if (a === undefined || p === undefined || a.i > d.i) {
+          found.add(`integrity: ${who(x)} delivered ${d.id}, which no application had sent (${at(d)})`);
+          continue;
+        }
+        if (a.node !== d.source) found.add(`integrity: ${who(x)} delivered ${d.id} (sent by n${a.node}) as from n${d.source}`);
+        const src = `${a.node}/${a.inc}`;
+        if (a.order <= (lastOrder.get(src) ?? -1)) found.add(`integrity: ${who(x)} delivered ${d.id} after a later message of n${a.node} (FIFO, ${at(d)})`);
+        lastOrder.set(src, a.order);
+        const home = seg.type === 'regular' ? seg.conf?.ringId : seg.type === 'transitional' ? seg.after?.ringId : undefined;
+        if (home === undefined || !ringIdEqual(home, d.ringId)) {
+          const where = seg.type === 'none' ? 'before any configuration' : `in the ${seg.type} configuration ${ringIdString(seg.conf!.ringId)}${seg.type === 'transitional' ? ` after ${seg.after === undefined ? 'no regular one' : ringIdString(seg.after.ringId)}` : ''}`;
+          found.add(`integrity: ${who(x)} delivered ${d.id} of ring ${ringIdString(d.ringId)} ${where} (${at(d)})`);
+        }
+      }
+    }
   }
-  return bad;
+  return found.done();
 }
 
-/** One configuration: each node installed exactly the configured ring, transitional then regular, before any delivery. */
-export function checkConfiguration(c: SimCluster): string[] {
-  const bad: string[] = [];
-  const expected = [...c.members].sort((a, b) => a - b);
-  let ring: ReturnType<typeof String> | undefined;
-  for (const [node, r] of c.records) {
-    const [t, g, ...rest] = r.confChanges;
-    if (t?.type !== 'transitional' || g?.type !== 'regular' || rest.length > 0) {
-      bad.push(`configuration: n${node} saw ${r.confChanges.map((x) => x.type).join(',')}`);
+/**
+ * §5.5 3, self-delivery: an originator delivers its own message before it
+ * installs the regular configuration after the one it sent it in, unless it
+ * fails first. (A message still undelivered at the end is liveness' concern.)
+ */
+export function checkSelfDelivery(h: History): string[] {
+  const found = new Found();
+  for (const x of incarnations(h)) {
+    const deliveredAt = new Map<string, number>();
+    for (const e of x.events) if (e.kind === 'deliver' && e.source === x.node) deliveredAt.set(e.id, e.i);
+    const pending: { id: string; ringId: RingId; i: number }[] = [];
+    for (const e of x.events) {
+      if (e.kind === 'send') pending.push(e);
+      else if (e.kind === 'confchg' && e.type === 'regular') {
+        for (const s of pending.splice(0)) {
+          if (!ringIdEqual(s.ringId, e.ringId) && (deliveredAt.get(s.id) ?? Infinity) > e.i) {
+            found.add(`self-delivery: ${who(x)} sent ${s.id} in ring ${ringIdString(s.ringId)} and installed ring ${ringIdString(e.ringId)} (${at(e)}) without delivering it`);
+          } else if (ringIdEqual(s.ringId, e.ringId)) pending.push(s);
+        }
+      }
+    }
+  }
+  return found.done();
+}
+
+/**
+ * §5.5 4, virtual synchrony: nodes that install the same transitional
+ * configuration after the same regular configuration C delivered the same set
+ * of C's messages in C, and the same set in the transitional configuration.
+ */
+export function checkVirtualSynchrony(h: History): string[] {
+  const found = new Found();
+  const groups = new Map<string, { who: string; inC: Set<string>; inT: Set<string> }[]>();
+  for (const x of incarnations(h)) {
+    const segs = segments(x);
+    for (let k = 0; k < segs.length; k++) {
+      const t = segs[k]!;
+      if (t.type !== 'transitional' || t.after === undefined) continue;
+      const c = segs[k - 1]!;
+      if (c.type !== 'regular') continue;
+      const key = `${ringKey(t.after.ringId)} -> ${ringKey(t.conf!.ringId)} ${set(t.conf!.members)}`;
+      const inC = new Set(c.deliveries.filter((d) => ringIdEqual(d.ringId, t.after!.ringId)).map((d) => d.id));
+      const inT = new Set(t.deliveries.filter((d) => ringIdEqual(d.ringId, t.after!.ringId)).map((d) => d.id));
+      const g = groups.get(key) ?? [];
+      g.push({ who: who(x), inC, inT });
+      groups.set(key, g);
+    }
+  }
+  for (const [key, g] of groups) {
+    const first = g[0]!;
+    for (const other of g.slice(1)) {
+      for (const [name, a, b] of [['in the regular configuration', first.inC, other.inC], ['in the transitional configuration', first.inT, other.inT]] as const) {
+        const onlyA = [...a].filter((id) => !b.has(id));
+        const onlyB = [...b].filter((id) => !a.has(id));
+        if (onlyA.length + onlyB.length > 0) {
+          found.add(`virtual synchrony: ${key}: ${first.who} and ${other.who} delivered different messages ${name} ` +
+            `(only ${first.who}: ${onlyA.slice(0, 4).join(' ') || '-'}; only ${other.who}: ${onlyB.slice(0, 4).join(' ') || '-'})`);
+        }
+      }
+    }
+  }
+  return found.done();
+}
+
+/**
+ * §5.5 5, configuration consistency: per node, regular ring seqs strictly
+ * increase over its whole life, restarts included (exempt only a boot from a
+ * deliberately stale disk), each above the seq it booted with and covered by
+ * a stable-storage write before the install; everybody installing ring R
+ * agrees on its members, R's representative is its lowest member; each
+ * regular change follows exactly one transitional change, whose members are
+ * a subset of the old and the new regular configurations and contain the node.
+ */
+export function checkConfigurations(h: History): string[] {
+  const found = new Found();
+  const installs = new Map<string, { members: string; who: string }>();
+  const lastSeq = new Map<NodeId, bigint>();
+  for (const x of incarnations(h)) {
+    if (x.stale) lastSeq.delete(x.node);
+    let stored = x.bootSeq;
+    let regular: ConfEvent | undefined;
+    let transitional: ConfEvent | undefined;
+    for (const e of x.events) {
+      if (e.kind === 'store') {
+        stored = e.seq > stored ? e.seq : stored;
+        continue;
+      }
+      if (e.kind === 'deliver' && regular === undefined) found.add(`configuration: ${who(x)} delivered ${e.id} before installing any configuration (${at(e)})`);
+      if (e.kind !== 'confchg') continue;
+      if (!e.members.includes(x.node)) found.add(`configuration: ${who(x)} installed ${e.type} ${ringKey(e.ringId)} ${set(e.members)} without itself (${at(e)})`);
+      if (e.type === 'transitional') {
+        if (transitional !== undefined) found.add(`configuration: ${who(x)} installed two transitional configurations without a regular one between (${at(e)})`);
+        const old = regular?.members ?? [x.node];
+        const extra = e.members.filter((m) => !old.includes(m));
+        if (extra.length > 0) found.add(`configuration: ${who(x)} transitional ${set(e.members)} has ${set(extra)}, not in its old regular configuration ${set(old)} (${at(e)})`);
+        transitional = e;
+        continue;
+      }
+      if (transitional === undefined) found.add(`configuration: ${who(x)} installed regular ${ringKey(e.ringId)} without a transitional configuration first (${at(e)})`);
+      else {
+        const extra = transitional.members.filter((m) => !e.members.includes(m));
+        if (extra.length > 0) found.add(`configuration: ${who(x)} transitional ${set(transitional.members)} has ${set(extra)}, not in the new regular ${ringKey(e.ringId)} ${set(e.members)}`);
+      }
+      const sorted = [...e.members].sort((a, b) => a - b);
+      if (sorted.join(',') !== e.members.join(',') || new Set(sorted).size !== sorted.length) found.add(`configuration: ${who(x)} regular members ${set(e.members)} not sorted and unique`);
+      if (e.ringId.rep !== sorted[0]) found.add(`configuration: ring ${ringKey(e.ringId)} ${set(e.members)}: the representative is not the lowest member`);
+      if (e.ringId.seq <= x.bootSeq) found.add(`configuration: ${who(x)} installed ring ${ringKey(e.ringId)}, not above the ring seq ${x.bootSeq} it booted with (${at(e)})`);
+      if (stored < e.ringId.seq) found.add(`configuration: ${who(x)} installed ring ${ringKey(e.ringId)} before storing its seq (stored ${stored}, ${at(e)})`);
+      const prev = lastSeq.get(x.node);
+      if (prev !== undefined && e.ringId.seq <= prev) found.add(`configuration: ${who(x)} installed ring ${ringKey(e.ringId)} after ring seq ${prev} (${at(e)})`);
+      lastSeq.set(x.node, e.ringId.seq);
+      const key = ringKey(e.ringId);
+      const other = installs.get(key);
+      if (other === undefined) installs.set(key, { members: e.members.join(','), who: who(x) });
+      else if (other.members !== e.members.join(',')) found.add(`configuration: ${who(x)} installed ring ${key} as ${set(e.members)}, ${other.who} as [${other.members}]`);
+      regular = e;
+      transitional = undefined;
+    }
+  }
+  return found.done();
+}
+
+/**
+ * §5.5 7, safe delivery: a message delivered as safe in a configuration had
+ * been received by every member of that configuration before the delivery.
+ */
+export function checkSafe(h: History): string[] {
+  const found = new Found();
+  const received = new Map<NodeId, Map<string, number>>();
+  for (const [node, events] of h.nodes) {
+    const m = new Map<string, number>();
+    for (const e of events) if (e.kind === 'receive' && !m.has(msgKey(e.ringId, e.seq))) m.set(msgKey(e.ringId, e.seq), e.i);
+    received.set(node, m);
+  }
+  for (const x of incarnations(h)) {
+    for (const seg of segments(x)) {
+      for (const d of seg.deliveries) {
+        if (d.guarantee !== 'safe' || seg.conf === undefined) continue;
+        const key = msgKey(d.ringId, d.seq);
+        const missing = seg.conf.members.filter((q) => (received.get(q)?.get(key) ?? Infinity) > d.i);
+        if (missing.length > 0) found.add(`safe: ${who(x)} delivered ${d.id} (${key}) as safe in ${seg.type} ${ringKey(seg.conf.ringId)} ${set(seg.conf.members)} before ${set(missing)} had received it (${at(d)})`);
+      }
+    }
+  }
+  return found.done();
+}
+
+/** What the run looked like at its end, for liveness and bounded queues. */
+export interface EndState {
+  healAt: number;
+  /** Liveness bound: every live node converged by healAt + boundMs. */
+  boundMs: number;
+  /** The quiet period started here: no configuration change after it. */
+  quietFrom: number;
+  endAt: number;
+  /** Nodes up at the end. */
+  live: readonly NodeId[];
+  cores: ReadonlyMap<NodeId, { state: string; ringId: RingId | undefined; members: readonly NodeId[] }>;
+  /** When every live node last became OPERATIONAL in the one final configuration (undefined: never). */
+  convergedAt: number | undefined;
+  queues: ReadonlyMap<NodeId, { recvHighWater: number; newQueued: number }>;
+}
+
+/**
+ * §5.5 9 and 6, liveness after the heal: every live node is OPERATIONAL in the
+ * same regular configuration, which has exactly the live nodes, reached by
+ * healAt + boundMs and unchanged through the quiet period; within it nothing
+ * is lost (a message any live node delivered in it, or accepted after
+ * installing it, is delivered by all); each live node delivered every
+ * message its application had accepted.
+ */
+export function checkLiveness(h: History, end: EndState): string[] {
+  const found = new Found();
+  const live = [...end.live].sort((a, b) => a - b);
+  const states = live.map((n) => ({ n, c: end.cores.get(n) }));
+  const ring = states[0]?.c?.ringId;
+  const converged = states.every(({ c }) => c !== undefined && c.state === 'operational' && c.ringId !== undefined && ring !== undefined && ringIdEqual(c.ringId, ring) && c.members.join(',') === live.join(','));
+  if (!converged) {
+    const desc = states.map(({ n, c }) => `n${n} ${c?.state ?? '?'} ${c?.ringId === undefined ? '-' : ringKey(c.ringId)} ${set(c?.members ?? [])}`).join('; ');
+    found.add(`liveness: at t=${end.endAt.toFixed(0)} the live nodes ${set(live)} are not OPERATIONAL in one configuration of exactly them: ${desc}`);
+    return found.done();
+  }
+  if (end.convergedAt === undefined || end.convergedAt > end.healAt + end.boundMs) {
+    found.add(`liveness: converged at t=${end.convergedAt?.toFixed(0) ?? '?'}, ${((end.convergedAt ?? end.endAt) - end.healAt).toFixed(0)} ms after the heal at t=${end.healAt.toFixed(0)} (bound ${end.boundMs.toFixed(0)} ms)`);
+  }
+  const finals: { x: Incarnation; conf: ConfEvent; got: Set<string> }[] = [];
+  const lastInc = new Map<NodeId, Incarnation>();
+  for (const x of incarnations(h)) lastInc.set(x.node, x);
+  for (const n of live) {
+    const x = lastInc.get(n);
+    if (x === undefined) continue;
+    const segs = segments(x);
+    const seg = segs[segs.length - 1]!;
+    if (seg.type !== 'regular' || seg.conf === undefined || !ringIdEqual(seg.conf.ringId, ring!)) {
+      found.add(`liveness: ${who(x)}'s last configuration change is not the regular ${ringKey(ring!)} its core reports`);
       continue;
     }
-    if (g.atDelivery !== 0) bad.push(`configuration: n${node} delivered before its regular configuration`);
-    if (g.members.join(',') !== expected.join(',')) bad.push(`configuration: n${node} installed [${g.members.join(',')}]`);
-    const key = `${g.ringId.rep}.${g.ringId.seq}`;
-    if (ring !== undefined && ring !== key) bad.push(`configuration: n${node} installed ring ${key}, others ${ring}`);
-    ring = key;
-    for (const d of r.deliveries) if (!ringIdEqual(d.ringId, g.ringId)) bad.push(`configuration: n${node} delivered ${d.id} with a foreign ring id`);
+    if (seg.conf.t > end.quietFrom) found.add(`liveness: ${who(x)} installed ${ringKey(ring!)} at t=${seg.conf.t.toFixed(0)}, during the quiet period (from t=${end.quietFrom.toFixed(0)})`);
+    const got = new Set<string>();
+    for (const e of x.events) if (e.kind === 'deliver') got.add(e.id);
+    finals.push({ x, conf: seg.conf, got });
+    for (const e of x.events) if (e.kind === 'accept' && !got.has(e.id)) found.add(`liveness: ${who(x)} accepted ${e.id} at t=${e.t.toFixed(1)} and never delivered it`);
   }
-  return bad.slice(0, 10);
+  const must = new Set<string>();
+  for (const f of finals) {
+    for (const seg of segments(f.x)) if (seg.conf === f.conf) for (const d of seg.deliveries) must.add(d.id);
+    for (const e of f.x.events) if (e.kind === 'accept' && e.i > f.conf.i) must.add(e.id);
+  }
+  for (const f of finals) {
+    const missing = [...must].filter((id) => !f.got.has(id));
+    if (missing.length > 0) found.add(`no loss: ${who(f.x)} in the final configuration ${ringKey(ring!)} never delivered ${missing.slice(0, 5).join(' ')} (${missing.length} of ${must.size})`);
+  }
+  return found.done();
 }
 
-/** Bounded queues: no core's buffers went past their limits. */
-export function checkBoundedQueues(c: SimCluster): string[] {
-  const bad: string[] = [];
-  for (const [node, core] of c.cores) {
-    const q = core.queues();
-    if (q.recvHighWater > RECV_BUFFER_ITEMS_MAX) bad.push(`bounded queues: n${node} buffered ${q.recvHighWater}`);
-    if (q.newQueued > NEW_MESSAGE_QUEUE_ITEMS_MAX) bad.push(`bounded queues: n${node} queued ${q.newQueued} new messages`);
+/** §5.5 10, bounded queues: no core's buffers went past their limits. */
+export function checkBoundedQueues(end: EndState): string[] {
+  const found = new Found();
+  for (const [node, q] of end.queues) {
+    if (q.recvHighWater > RECV_BUFFER_ITEMS_MAX) found.add(`bounded queues: n${node} buffered ${q.recvHighWater} messages (max ${RECV_BUFFER_ITEMS_MAX})`);
+    if (q.newQueued > NEW_MESSAGE_QUEUE_ITEMS_MAX) found.add(`bounded queues: n${node} queued ${q.newQueued} new messages (max ${NEW_MESSAGE_QUEUE_ITEMS_MAX})`);
   }
-  return bad;
+  return found.done();
 }
 
-export function checkAll(c: SimCluster): string[] {
-  return [
-    ...checkConfiguration(c),
-    ...checkAgreedOrder(c),
-    ...checkIntegrity(c),
-    ...checkSelfDelivery(c),
-    ...checkNoLoss(c),
-    ...checkBoundedQueues(c),
-  ];
+/** The safety checkers (valid for any history, also a run cut short). */
+export function checkSafety(h: History): string[] {
+  return [...checkConfigurations(h), ...checkAgreedOrder(h), ...checkIntegrity(h), ...checkSelfDelivery(h), ...checkVirtualSynchrony(h), ...checkSafe(h)];
+}
+
+export function checkAll(h: History, end: EndState): string[] {
+  return [...checkSafety(h), ...checkLiveness(h, end), ...checkBoundedQueues(end)];
 }

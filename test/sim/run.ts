@@ -1,105 +1,197 @@
-// One simulation run from a seed: the seed picks the network, the workload and
-// the flow-control constants; the run ends when every member has delivered
-// every accepted message (or at the deadline, a liveness failure); then the
-// invariants are checked.
-import type { TotemCoreConfig } from '../../aisexec/totem/core.js';
-import { deriveTokenRetransmitMs, TOTEM_DEFAULTS } from '../../aisexec/config/totemconfig.js';
-import { SimCluster, type NetworkParams } from './cluster.js';
-import { checkAll } from './invariants.js';
+// One simulation run from a seed. The seed picks the ring size (1..32,
+// weighted to small), the timeouts and flow-control constants, the network,
+// the fault schedule and the workload. Phases: faults until healAt; then the
+// heal (every fault removed, each down node restarted or removed for good);
+// the live nodes must converge on one configuration of exactly themselves and
+// deliver everything within the liveness bound; then a quiet period in which
+// nothing may change. Then every invariant is checked over the history.
+import { deriveConsensusMs, deriveHoldMs, deriveTokenRetransmitMs, TOTEM_DEFAULTS } from '../../aisexec/config/totemconfig.js';
+import type { NodeId } from '../../aisexec/totem/types.js';
+import { SimCluster, type CoreFactory } from './cluster.js';
+import { FAULT_KINDS, planFaults, type FaultKind } from './faults.js';
+import { checkAll, type EndState } from './invariants.js';
+import { membershipCoreFactory, type RingSettings } from './membership-core.js';
+import type { NetworkParams } from './network.js';
 import { Prng } from './prng.js';
+import { planWorkload } from './workload.js';
 
 export interface SimOptions {
-  nodes: number;
-  /** Highest loss probability a seed may draw. */
-  lossMax: number;
+  /** The ring size; by default the seed draws it (1..32, weighted to small). */
+  nodes?: number;
+  /** false: a fault-free run (i.i.d. loss, duplication and reordering only). */
+  faults?: boolean;
+  /** Keep a readable trace (slower; for replays). */
+  trace?: boolean;
+  traceLines?: number;
+  /** The core under test; the real membership core by default. */
+  factory?: (settings: RingSettings) => CoreFactory;
 }
 
 export interface SimResult {
   seed: number;
   nodes: number;
+  settings: RingSettings;
   net: NetworkParams;
-  messages: number;
+  faultKinds: readonly FaultKind[];
+  submissions: number;
+  accepted: number;
   simulatedMs: number;
   events: number;
-  refused: number;
-  maxBuffered: number;
-  tokenRetransmits: number;
-  mcastRetransmits: number;
+  healAt: number;
+  boundMs: number;
+  /** ms from the heal to convergence (undefined: never converged). */
+  convergeMs: number | undefined;
+  counts: SimCluster['counts'];
+  restarts: { stale: number; all: number };
   violations: string[];
+  faultLog: string[];
+  status: string[];
   trace: () => string;
 }
 
-/** Simulated time allowed per node (at least 60 s) after the last submission for every message to arrive everywhere. */
-const SETTLE_MS_PER_NODE = 15_000;
-const EVENTS_MAX = 2_000_000;
-const SUBMIT_WINDOW_MS = 200;
-const MESSAGES_PER_NODE_MAX = 40;
+const EVENTS_MAX = 3_000_000;
 
-export function runSeed(seed: number, opts: SimOptions): SimResult {
+/** Ring sizes, weighted to small; a few big rings per hundred seeds. */
+function drawNodes(prng: Prng): number {
+  const u = prng.float();
+  if (u < 0.06) return 1;
+  if (u < 0.2) return 2;
+  if (u < 0.42) return 3;
+  if (u < 0.56) return 4;
+  if (u < 0.7) return 5;
+  if (u < 0.86) return prng.int(6, 8);
+  if (u < 0.96) return prng.int(9, 16);
+  return prng.int(17, 32);
+}
+
+/**
+ * The liveness bound after the heal, from the configuration: a failure
+ * detection (token + consensus + failWait), twice more for a gather that new
+ * joins restart, merge detection on an idle ring, 40 join periods, and 30
+ * token rotations (commit token x2, recovery, flushing the backlog).
+ */
+export function livenessBoundMs(s: RingSettings, nodes: number, net: NetworkParams): number {
+  const rotationMs = nodes * (net.delayMinMs + 4 * net.delayMeanMs) + 1;
+  return 3 * (s.tokenMs + s.consensusMs + s.failWaitMs) + 2 * s.mergeMs + s.holdMs + 40 * s.joinMs + 30 * rotationMs;
+}
+
+export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
   const prng = new Prng(seed);
-  const net: NetworkParams = {
-    lossProbability: prng.chance(0.2) ? 0 : prng.float() * opts.lossMax,
-    duplicateProbability: prng.chance(0.5) ? 0 : prng.float() * 0.05,
-    delayMinMs: 0.02 + prng.float() * 0.1,
-    delayMeanMs: prng.float() * 2,
-  };
-  const tokenMs = TOTEM_DEFAULTS.tokenMs;
-  const small = prng.chance(0.5);
-  const members = Array.from({ length: opts.nodes }, (_, i) => i + 1);
-  const configs: TotemCoreConfig[] = members.map((nodeId) => ({
-    nodeId,
-    members,
-    ringId: { rep: 1, seq: 4n },
+  const nodes = opts.nodes ?? drawNodes(prng);
+  const ids: NodeId[] = Array.from({ length: nodes }, (_, i) => i + 1);
+
+  // Timeouts: a base token plus corosync's per-node coefficient (token_coefficient), scaled down so runs are short.
+  const tokenMs = prng.int(200, 1000) + Math.max(0, nodes - 2) * prng.int(10, 60);
+  const joinMs = TOTEM_DEFAULTS.joinMs;
+  const tokenRetransmitMs = deriveTokenRetransmitMs(tokenMs, TOTEM_DEFAULTS.tokenRetransmitsBeforeLossConst);
+  const small = prng.chance(0.4);
+  const settings: RingSettings = {
     tokenMs,
-    tokenRetransmitMs: deriveTokenRetransmitMs(tokenMs, TOTEM_DEFAULTS.tokenRetransmitsBeforeLossConst),
+    tokenRetransmitMs,
+    joinMs,
+    consensusMs: deriveConsensusMs(tokenMs),
+    failWaitMs: Math.max(4 * joinMs, Math.trunc(tokenMs / 5)),
+    mergeMs: TOTEM_DEFAULTS.mergeMs,
+    holdMs: deriveHoldMs(tokenRetransmitMs),
+    seqnoUnchangedConst: prng.chance(0.5) ? TOTEM_DEFAULTS.seqnoUnchangedConst : prng.int(2, 10),
+    // Mostly corosync's 2500; sometimes small, so a lossy link trips FAILED TO RECEIVE (corosync#611).
+    failRecvConst: prng.chance(0.8) ? TOTEM_DEFAULTS.failRecvConst : prng.int(5, 50),
     windowSize: small ? prng.int(2, 12) : TOTEM_DEFAULTS.windowSize,
     maxMessages: small ? prng.int(1, 5) : TOTEM_DEFAULTS.maxMessages,
     missCountConst: prng.int(1, TOTEM_DEFAULTS.missCountConst),
-  }));
-  // Share one windowSize/maxMessages across the ring (they are cluster-wide settings).
-  for (const c of configs) {
-    c.windowSize = configs[0]!.windowSize;
-    c.maxMessages = configs[0]!.maxMessages;
-    c.missCountConst = configs[0]!.missCountConst;
-  }
-  const cluster = new SimCluster(prng, net, configs);
-  let messages = 0;
-  for (const n of members) {
-    const count = prng.int(0, MESSAGES_PER_NODE_MAX);
-    for (let k = 0; k < count; k++) cluster.submitAt(n, `n${n}/${k}`, prng.float() * SUBMIT_WINDOW_MS);
-    messages += count;
-  }
-  cluster.start();
-  const records = [...cluster.records.values()];
-  const done = (): boolean => {
-    const accepted = records.reduce((s, r) => s + r.accepted.length, 0);
-    return accepted === messages && records.every((r) => r.deliveries.length === messages);
+    tokenHold: prng.chance(0.8),
   };
-  // Every lost token costs a token_retransmit; a longer ring loses it more often per rotation.
-  const settleMs = Math.max(60_000, SETTLE_MS_PER_NODE * opts.nodes);
-  const finished = cluster.runUntil(done, SUBMIT_WINDOW_MS + settleMs, EVENTS_MAX);
-  const violations = checkAll(cluster);
-  if (!finished) violations.unshift(`liveness: not every message delivered everywhere by ${SUBMIT_WINDOW_MS + settleMs} ms simulated (${cluster.events} events)`);
-  let maxBuffered = 0;
-  let tokenRetransmits = 0;
-  let mcastRetransmits = 0;
-  for (const core of cluster.cores.values()) {
-    maxBuffered = Math.max(maxBuffered, core.queues().recvHighWater);
-    tokenRetransmits += core.counters.tokenRetransmits;
-    mcastRetransmits += core.counters.mcastsRetransmitted;
-  }
+  settings.maxMessages = Math.min(settings.maxMessages, settings.windowSize);
+
+  const faulty = opts.faults !== false;
+  const net: NetworkParams = {
+    lossProbability: prng.chance(0.4) ? 0 : prng.float() * (faulty ? 0.05 : 0.2),
+    duplicateProbability: prng.chance(0.5) ? 0 : prng.float() * 0.05,
+    delayMinMs: 0.02 + prng.float() * 0.1,
+    delayMeanMs: prng.float() * (nodes > 8 ? 0.5 : 2),
+  };
+  // After the heal: no link faults; a quarter of the seeds keep a little i.i.d. loss.
+  const healed: NetworkParams = { ...net, lossProbability: prng.chance(0.25) ? Math.min(net.lossProbability, 0.01) : 0 };
+
+  const healAt = faulty ? tokenMs * (4 + prng.float() * 8) : tokenMs * 2;
+  const kinds = FAULT_KINDS.filter(() => prng.chance(0.5));
+  if (kinds.length === 0) kinds.push(FAULT_KINDS[prng.int(0, FAULT_KINDS.length - 1)]!);
+  const faultCount = !faulty || prng.chance(0.1) ? 0 : prng.int(1, Math.min(8, 3 + Math.ceil(nodes / 2)));
+  const schedule = planFaults(prng, { nodes: ids, tokenMs, faultPhaseMs: healAt, count: faultCount, kinds, staleProbability: 0.15 });
+
+  const submissions = planWorkload(prng, {
+    nodes: ids,
+    perNodeMax: Math.max(3, Math.floor(120 / nodes)),
+    safeFraction: prng.chance(0.4) ? 0 : prng.float() * 0.5,
+    faultEndMs: healAt,
+    tailEndMs: healAt + 2 * tokenMs,
+  });
+  const staggered = prng.chance(0.5);
+
+  const factory = (opts.factory ?? membershipCoreFactory)(settings);
+  const cluster = new SimCluster(prng, net, factory, ids, {
+    trace: opts.trace ?? false,
+    traceLines: opts.traceLines ?? Number(process.env.SIM_TRACE_LINES ?? 400),
+    submitRetryMs: joinMs,
+    healedNetwork: healed,
+  });
+  for (const n of ids) cluster.bootAt(n, staggered ? prng.float() * 2 * tokenMs : 0);
+  for (const f of schedule) cluster.faultAt(f);
+  for (const s of submissions) cluster.submitAt(s.node, s.id, s.guarantee, s.at);
+  cluster.note(`seed ${seed}: ${nodes} nodes, token ${tokenMs} ms, heal at ${healAt.toFixed(0)}, faults ${kinds.join(',')}`);
+
+  // Fault phase (the heal is the last event at healAt).
+  cluster.runUntil(() => false, healAt, EVENTS_MAX);
+  // Convergence: everybody in one configuration of exactly the live nodes, all delivered.
+  const boundMs = livenessBoundMs(settings, nodes, net);
+  let convergedAt: number | undefined;
+  const track = (): boolean => {
+    if (cluster.converged()) convergedAt ??= cluster.now;
+    else convergedAt = undefined;
+    return false;
+  };
+  cluster.runUntil(() => (track(), cluster.drained()), healAt + boundMs, EVENTS_MAX);
+  // Quiet period: nothing may change any more.
+  const quietFrom = cluster.now;
+  cluster.runUntil(track, quietFrom + 2 * tokenMs + settings.consensusMs, EVENTS_MAX);
+
+  const live = cluster.liveNodes();
+  const end: EndState = {
+    healAt, boundMs, quietFrom, endAt: cluster.now, live,
+    cores: new Map(live.map((n) => {
+      const c = cluster.core(n);
+      return [n, { state: c?.currentState ?? 'down', ringId: c?.ringId, members: c?.members ?? [] }];
+    })),
+    convergedAt,
+    queues: cluster.queueHighWater(),
+  };
+  const violations = [...cluster.failures, ...(cluster.failures.length > 0 ? [] : checkAll(cluster.history, end))];
+  if (cluster.events >= EVENTS_MAX) violations.unshift(`budget: ${EVENTS_MAX} events used up at t=${cluster.now.toFixed(0)}`);
+  const boots = [...cluster.history.nodes.values()].flat().filter((e) => e.kind === 'boot');
   return {
-    seed, nodes: opts.nodes, net, messages, simulatedMs: cluster.now, events: cluster.events,
-    refused: records.reduce((s, r) => s + r.refused, 0), maxBuffered, tokenRetransmits, mcastRetransmits,
-    violations, trace: () => cluster.traceText(),
+    seed, nodes, settings, net, faultKinds: faultCount === 0 ? [] : kinds, submissions: submissions.length,
+    accepted: [...cluster.history.nodes.values()].flat().filter((e) => e.kind === 'accept').length,
+    simulatedMs: cluster.now, events: cluster.events, healAt, boundMs,
+    convergeMs: convergedAt === undefined ? undefined : convergedAt - healAt,
+    counts: cluster.counts,
+    restarts: { stale: boots.filter((b) => b.kind === 'boot' && b.stale).length, all: boots.length - nodes },
+    violations, faultLog: cluster.faultLog, status: cluster.statusLines(), trace: () => cluster.traceText(),
   };
 }
 
-/** A failure report a human can act on: the seed, the replay command, the violations, the trace tail. */
+/** A failure report a human can act on: the seed, the replay command, the plan, the violations. */
 export function describeFailure(r: SimResult): string {
+  const s = r.settings;
   return [
-    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, loss ${r.net.lossProbability.toFixed(3)}, dup ${r.net.duplicateProbability.toFixed(3)}, ${r.messages} messages`,
-    `replay: SEED=${r.seed} SIM_NODES=${r.nodes} npx mocha 'test/sim/**/*.test.ts'   (or: npm run sim -- --seed ${r.seed} --nodes ${r.nodes} --trace)`,
+    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, token ${s.tokenMs} ms, hold ${s.tokenHold ? 'on' : 'off'}, window ${s.windowSize}/${s.maxMessages}, ` +
+      `loss ${r.net.lossProbability.toFixed(3)}, dup ${r.net.duplicateProbability.toFixed(3)}, ${r.accepted}/${r.submissions} messages accepted, ` +
+      `heal at ${r.healAt.toFixed(0)}, converged ${r.convergeMs === undefined ? 'never' : `${r.convergeMs.toFixed(0)} ms after`} (bound ${r.boundMs.toFixed(0)})`,
+    `replay: SEED=${r.seed} npx mocha test/sim/membership.test.ts   (or: npm run sim -- --seed ${r.seed} --trace)`,
+    `faults:`,
+    ...r.faultLog.map((f) => `  ${f}`),
+    `violations:`,
     ...r.violations.map((v) => `  ${v}`),
+    `end state:`,
+    ...r.status.map((l) => `  ${l}`),
   ].join('\n');
 }
