@@ -262,9 +262,11 @@ export class PacketSecurity {
   open(packet: Uint8Array): OpenResult {
     const H = ENVELOPE_HEADER_BYTES;
     const n = packet.length;
-    if (n < this.overhead) return this.drop('short');
+    // Version and mode first: a node configured differently shows as "mode", not "short" or "auth".
+    if (n < 2) return this.drop('short');
     if (packet[0] !== ENVELOPE_VERSION) return this.drop('version');
     if (packet[1] !== this.modeCode) return this.drop('mode');
+    if (n < this.overhead) return this.drop('short');
     if (packet[2] !== 0 || packet[3] !== 0) return this.drop('reserved');
     const sender = readU32(packet, 4);
     if (sender === 0) return this.drop('sender');
