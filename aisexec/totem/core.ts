@@ -918,8 +918,9 @@ export class TotemCore {
     ring.tokenCopy = token;
 
     // Idle ring: token hold and failure to receive look at the same visit-by-visit history.
-    const idle = received.seq === seq && rtr.length === 0 && backlog === 0 && aru === seq && !retransFlg;
+    const idle = seq === ring.prevVisitSeq && rtr.length === 0 && backlog === 0 && aru === seq && !retransFlg;
     ring.idleVisits = idle ? ring.idleVisits + 1 : 0;
+    ring.prevVisitSeq = seq;
     ring.stuckVisits = aruAddr === this.nodeId && aru < seq && aru === received.aru ? ring.stuckVisits + 1 : 0;
 
     out.push({ kind: 'set_timer', name: 'token_loss', afterMs: this.cfg.tokenMs });
@@ -935,8 +936,9 @@ export class TotemCore {
       this.leaveRingForGather('failed_to_receive', out);
       return;
     }
-    if (this.cfg.tokenHold && idle && ring.id.rep === this.nodeId && ring.idleVisits >= this.cfg.seqnoUnchangedConst && this.source.pending() === 0) {
+    if (this.cfg.tokenHold && idle && ring.id.rep === this.nodeId && ring.idleVisits > this.cfg.seqnoUnchangedConst && this.source.pending() === 0) {
       // Hold the token (departure 6): the ring costs nothing while idle; `hold` ms later it moves on anyway.
+      // Strictly more than the constant: every other member has then counted it too, so it knows to send TOKEN_HOLD_CANCEL.
       this.holdingToken = token;
       this.counters.tokenHolds++;
       out.push({ kind: 'set_timer', name: 'token_hold', afterMs: this.cfg.holdMs });
@@ -957,7 +959,6 @@ export class TotemCore {
     this.holdingToken = undefined;
     out.push({ kind: 'cancel_timer', name: 'token_hold' });
     if (this.state !== 'operational' || this.ring === undefined || !ringIdEqual(token.ringId, this.ring.id)) return;
-    this.ring.idleVisits = 0;
     this.forwardToken(this.ring, token, out);
   }
 

@@ -29,8 +29,9 @@ export class RingState {
   readonly missCount = new Map<number, number>();
   /** The copy of the last token forwarded, for token retransmission. */
   tokenCopy: OrfToken | undefined;
-  /** Visits in a row on which the token's seq did not move (token hold, merge detection). */
+  /** Visits in a row on which the token's seq had not moved since my previous visit (token hold). */
   idleVisits = 0;
+  prevVisitSeq = -1;
   /** Visits in a row on which the token's aru stayed below its seq, held down by me (failed to receive). */
   stuckVisits = 0;
 
