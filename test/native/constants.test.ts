@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as amf from '../../lib-ais/amf-types.js';
+import * as clm from '../../lib-ais/clm-types.js';
 import { SaAisErrorT } from '../../lib-ais/errors.js';
 import { NATIVE } from '../helpers/native.js';
 
@@ -29,6 +30,9 @@ const CATALOG: Array<[string, number]> = [
   ...members(amf.SaAmfCSITransitionDescriptorT),
   ...members(amf.SaAmfProtectionGroupChangesT),
   ...(Object.entries(amf) as Array<[string, unknown]>).filter((kv): kv is [string, number] => /^SA_[A-Z0-9_]+$/.test(kv[0]) && typeof kv[1] === 'number'),
+  ...members(clm.SaClmNodeAddressFamilyT),
+  ...members(clm.SaClmClusterChangesT),
+  ...(Object.entries(clm) as Array<[string, unknown]>).filter((kv): kv is [string, number] => /^SA_[A-Z0-9_]+$/.test(kv[0]) && typeof kv[1] === 'number'),
 ];
 
 describe('C headers and TypeScript catalogs', function () {
@@ -43,6 +47,7 @@ describe('C headers and TypeScript catalogs', function () {
         '#include <stdio.h>',
         '#include <saAis.h>',
         '#include <saAmf.h>',
+        '#include <saClm.h>',
         'int main(void) {',
         ...CATALOG.map(([name]) => `\tprintf("%s %lld\\n", "${name}", (long long)(${name}));`),
         '\treturn 0;',

@@ -91,3 +91,52 @@ describe('C struct layouts: the C compiler against koffi', function () {
     });
   }
 });
+
+// saClm.h, from its own program (native/test/clm_layout.c).
+const SaClmNodeAddressT = koffi.struct('rf_layout_SaClmNodeAddressT', { family: ENUM, length: 'uint16_t', value: koffi.array('uint8_t', 64, 'Array') });
+const SaClmClusterNodeT = koffi.struct('rf_layout_SaClmClusterNodeT', {
+  nodeId: 'uint32_t', nodeAddress: SaClmNodeAddressT, nodeName: SaNameT, member: ENUM, bootTimestamp: 'int64_t', initialViewNumber: 'uint64_t',
+});
+const CLM_DEFS: Record<string, Def | TypeObject> = {
+  SaClmNodeAddressT,
+  SaClmClusterNodeT,
+  SaClmClusterNotificationT: { clusterNode: SaClmClusterNodeT, clusterChange: ENUM },
+  SaClmClusterNotificationBufferT: { viewNumber: 'uint64_t', numberOfItems: 'uint32_t', notification: P },
+  SaClmCallbacksT: { saClmClusterNodeGetCallback: P, saClmClusterTrackCallback: P },
+  SaClmHandleT: 'uint64_t' as unknown as Def,
+  SaClmNodeIdT: 'uint32_t' as unknown as Def,
+  SaClmClusterChangesT: ENUM as unknown as Def,
+};
+
+describe('C struct layouts of saClm.h: the C compiler against koffi', function () {
+  this.timeout(30000);
+  let c: Record<string, CLayout>;
+  before(() => {
+    const bin = compileC('clm_layout', ['native/test/clm_layout.c']);
+    c = JSON.parse(execFileSync(bin).toString()) as Record<string, CLayout>;
+  });
+  after(() => removeCompiled());
+
+  it('the C program reports every struct defined here, and nothing else', () => {
+    assert.deepEqual(Object.keys(c).sort(), Object.keys(CLM_DEFS).sort());
+  });
+
+  it('SaClmClusterNodeT is 360 bytes with padding on LP64 (the wire record packs the same fields into 352)', () => {
+    assert.equal(c['SaClmClusterNodeT']!.size, 360);
+    assert.equal(c['SaClmClusterNodeT']!.offsets['bootTimestamp'], 344);
+  });
+
+  for (const [name, def] of Object.entries(CLM_DEFS)) {
+    it(`${name}: sizeof, alignment and offsets`, () => {
+      const t = typeOf(name, def);
+      const want = c[name]!;
+      assert.equal(koffi.sizeof(t), want.size, 'sizeof');
+      assert.equal(koffi.alignof(t), want.align, 'alignment');
+      const fields = typeof def === 'string' ? [] : Object.keys(want.offsets);
+      if (typeof def !== 'string' && Object.getPrototypeOf(def) === Object.prototype) {
+        assert.deepEqual(fields, Object.keys(def), 'members in the same order');
+      }
+      for (const f of fields) assert.equal(koffi.offsetof(t, f), want.offsets[f], `offsetof(${name}, ${f})`);
+    });
+  }
+});
