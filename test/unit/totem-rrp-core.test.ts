@@ -287,7 +287,7 @@ describe('RRP core (pure): passive replication', () => {
     for (let i = 0; i < 200; i++) h.token((i % 2) as RingNo, i);
     assert.equal(h.state(0), 'active');
     assert.equal(h.state(1), 'active');
-    assert.equal(h.core.tracked(), 0, 'no faulty ring: nothing to track');
+    assert.equal(h.core.tracked(), 0, 'passive tracks no tokens');
     // Ring 1 goes silent: every token now comes on ring 0.
     for (let i = 0; i < 10; i++) h.token(0, 1000 + i);
     assert.equal(h.core.view(1).tokenLag, 10);
@@ -331,7 +331,33 @@ describe('RRP core (pure): passive replication', () => {
     assert.equal(h.state(1), 'faulty', 'after the grace period the message lag counts again');
   });
 
-  it('does not track tokens or arm timers while both rings are healthy', () => {
+  it('recovers from the tokens a predecessor that still trusts the ring sends on it (one ring in turn, no copies)', () => {
+    const h = new Harness({ mode: 'passive' });
+    h.rotate(11, [0]);
+    assert.equal(h.state(1), 'faulty');
+    const fixedAt = h.now;
+    let i = 0;
+    while (h.state(1) === 'faulty' && h.now - fixedAt < 5000) h.rotate(1, [(i++ % 2) as RingNo]);
+    assert.equal(h.state(1), 'active');
+    assert.ok(h.now - fixedAt <= 1000 + 10);
+    for (let k = 0; k < 200; k++) h.rotate(1, [(i++ % 2) as RingNo]);
+    assert.equal(h.state(1), 'active', 'balanced again: stays active');
+  });
+
+  it('a passive ring re-enabled while still losing packets goes FAULTY again through the monitor', () => {
+    const h = new Harness({ mode: 'passive' });
+    h.rotate(11, [0]);
+    let i = 0;
+    // The predecessor alternates; ring 1 loses every other one of its tokens.
+    for (let k = 0; k < 400; k++) {
+      const r = (i++ % 2) as RingNo;
+      if (r === 1 && k % 4 === 1) continue;
+      h.rotate(1, [r]);
+    }
+    assert.ok(h.core.view(1).recovered >= 1 && h.core.view(1).markedFaulty >= 2, `${JSON.stringify(h.core.view(1))}`);
+  });
+
+  it('arms no timers while both rings are healthy', () => {
     const h = new Harness({ mode: 'passive' });
     for (let i = 0; i < 100; i++) h.token((i % 2) as RingNo, i);
     assert.equal(h.timers.size, 0);

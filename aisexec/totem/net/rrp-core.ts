@@ -29,12 +29,17 @@
 //     (ring id, token_seq) key.
 //  2. Re-testing a faulty ring (corosync 2.x rrp_autorecovery_check_timeout)
 //     uses real traffic instead of corosync's RING_TEST_ACTIVE/ACTIVATE
-//     messages: a faulty ring still carries a copy of every token. It is
-//     re-enabled when, over one whole check period, at least one token copy
-//     arrived on it and none went missing. The copies are ordinary,
-//     authenticated totem packets, so this layer needs no wire format of its
-//     own. Each node judges the link into it; the ring's copies cross every
-//     link, so a ring is usable again once every node has re-enabled it.
+//     messages: a faulty ring still carries a copy of every token. Active
+//     mode re-enables it when, over one whole check period, at least one
+//     token copy arrived on it and none went missing. Passive mode cannot ask
+//     that much, since a predecessor that still thinks the ring healthy sends
+//     each token on one ring only: there one copy arriving in a check period
+//     re-enables it, and passive_monitor judges it again from then on (a
+//     ring still losing packets goes FAULTY again after the threshold). The
+//     copies are ordinary, authenticated totem packets, so this layer needs
+//     no wire format of its own. Each node judges the link into it; the
+//     ring's copies cross every link, so a ring is usable again once every
+//     node has re-enabled it.
 //  3. With every ring faulty, packets go out on every ring (corosync falls
 //     back to ring 0 alone), so whichever network comes back first carries
 //     the ring.
@@ -208,7 +213,7 @@ export class RrpCore {
     if (t === undefined) {
       if (this.expectedMask() === 0) {
         this.sweep(now, out);
-        return; // passive with no faulty ring: nothing to track
+        return; // passive: nothing to track
       }
       t = this.track(key, now, out);
     }
@@ -275,9 +280,9 @@ export class RrpCore {
     assert(Number.isInteger(ring) && ring >= 0 && ring < this.cfg.ringCount, `ring ${ring} outside 0..${this.cfg.ringCount - 1}`);
   }
 
-  /** Rings that should carry a copy of every token: all in active mode, the faulty ones (probes) in passive. */
+  /** Rings that should carry a copy of every token: all of them in active mode; passive mode tracks no tokens (see departure 2). */
   private expectedMask(): number {
-    return this.cfg.mode === 'active' ? this.allMask : this.faultyMask;
+    return this.cfg.mode === 'active' ? this.allMask : 0;
   }
 
   private track(key: TokenKey, now: number, out: RrpAction[]): TrackedToken {
@@ -422,7 +427,7 @@ export class RrpCore {
     if ((this.faultyMask & bit(ring)) === 0) return;
     const seen = this.probeSeen[ring]!;
     const missed = this.probeMissed[ring]!;
-    if (seen > 0 && missed === 0) {
+    if (seen > 0 && (missed === 0 || this.cfg.mode === 'passive')) {
       this.recover(ring, 'Automatically recovered', now, out);
       return;
     }
