@@ -48,7 +48,7 @@ export const MCAST_OVERHEAD_BYTES = HEADER_BYTES + MCAST_FIXED_BYTES;
 /**
  * Largest Totem packet (before the security envelope). Like corosync's
  * TOKEN_SIZE_MAX (64000); with the largest envelope it stays within a UDP
- * datagram. A commit token of MEMBERS_MAX members (about 10.8 kB) fits.
+ * datagram. A commit token of MEMBERS_MAX members (10,788 bytes) fits.
  */
 export const PACKET_BYTES_MAX = 64_000;
 /** IP and UDP headers that netmtu must also hold (corosync totemip_udpip_header_size). */
