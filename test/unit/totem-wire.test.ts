@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { BugIndicatingError } from '../../lib-ais/errors.js';
 import { MEMBERS_MAX, RTR_ENTRIES_MAX } from '../../aisexec/totem/constants.js';
 import type {
   CommitMemberEntry, CommitToken, JoinMessage, McastMessage, NodeId, OrfToken, RingId, TotemMessage,
@@ -197,6 +198,23 @@ describe('Totem wire format (docs/totem-wire.md)', () => {
         }
       }
     });
+  });
+
+  it('encoding a malformed message is a bug (our core built it), not a packet', () => {
+    const bad: Array<[string, TotemMessage, NodeId]> = [
+      ['sender 0', MCAST, 0],
+      ['seq above u32', { ...MCAST, seq: 2 ** 32 }, 2],
+      ['negative aru', { ...TOKEN, aru: -1 }, 2],
+      ['31 retransmit entries', { ...TOKEN, rtr: Array.from({ length: 31 }, () => ({ ringId: R, seq: 1 })) }, 2],
+      ['an unsorted proc set', { ...JOIN, procSet: [2, 1] }, 2],
+      ['a ring seq above u64', { ...MCAST, ringId: { rep: 1, seq: 2n ** 64n } }, 2],
+      ['representative 0', { ...MCAST, ringId: { rep: 0, seq: 1n } }, 2],
+      ['an encapsulating mcast with a payload', { ...ENCAP, payload: Uint8Array.of(1) }, 3],
+      ['two levels of encapsulation', { ...ENCAP, encapsulated: ENCAP }, 3],
+      ['a commit token index past its members', { ...COMMIT, membIndex: 2 }, 1],
+      ['a payload over the packet limit', { ...MCAST, payload: new Uint8Array(PACKET_BYTES_MAX) }, 2],
+    ];
+    for (const [what, m, sender] of bad) assert.throws(() => encode(m, sender), BugIndicatingError, what);
   });
 
   it('checks the sender against the authenticated one', () => {
