@@ -423,6 +423,7 @@ export class SimCluster {
         return;
       case 'send_multicast': {
         const m = a.message;
+        if (m.type === 'mcast' && m.encapsulated !== null) this.history.recordRecoverySeq(m.ringId, m.seq);
         if (m.type === 'mcast' && m.encapsulated === null && m.source === n.id) {
           this.received(n, m.ringId, m.seq);
           const id = decoder.decode(m.payload);

@@ -32,7 +32,20 @@ export type HistoryEntry = HistoryEvent extends infer E ? (E extends Stamp ? Omi
 
 export class History {
   readonly nodes = new Map<NodeId, HistoryEvent[]>();
+  /**
+   * Per ring, the seqs that carried recovery re-sends (encapsulated old-ring
+   * messages): they are never delivered as that ring's messages, so the
+   * ring's own messages start after them.
+   */
+  readonly recoverySeqs = new Map<string, Set<number>>();
   private next = 0;
+
+  recordRecoverySeq(ringId: RingId, seq: number): void {
+    const k = ringKey(ringId);
+    let s = this.recoverySeqs.get(k);
+    if (s === undefined) this.recoverySeqs.set(k, (s = new Set()));
+    s.add(seq);
+  }
 
   record(node: NodeId, t: number, e: HistoryEntry): void {
     let list = this.nodes.get(node);
