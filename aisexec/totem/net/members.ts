@@ -27,6 +27,8 @@ export class MemberTable {
 
   /** Sets (or moves) a member's address; false when the address is not usable. */
   set(nodeid: NodeId, address: string): boolean {
+    // The driver calls this for every packet on udp: the common case (nothing new) must cost one lookup.
+    if (this.byId.get(nodeid) === address) return true;
     if (!this.usable(address) || !Number.isInteger(nodeid) || nodeid <= 0) return false;
     const key = this.key(address);
     const old = this.byId.get(nodeid);
