@@ -239,7 +239,7 @@ function encodeAt(b: Uint8Array, at: number, m: TotemMessage, sender: NodeId): n
     }
     case 'memb_commit_token': {
       const n = m.memb.length;
-      if (!(n >= 1 && n <= MEMBERS_MAX && m.membIndex >= 0 && m.membIndex < n)) bug('wire: bad commit token member count or index');
+      if (!(n >= 1 && n <= MEMBERS_MAX && m.membIndex >= 0 && m.membIndex <= n)) bug('wire: bad commit token member count or index');
       writeHeader(b, at, WireType.MEMB_COMMIT_TOKEN, 0, sender);
       writeRingId(b, at + 12, m.ringId);
       writeU32(b, at + 24, m.tokenSeq, 'token_seq');
@@ -282,7 +282,7 @@ export const WIRE_REASONS = [
   'rtr_count', // more than RTR_ENTRIES_MAX retransmit entries
   'list_count', // a node list longer than MEMBERS_MAX, or a commit token without members
   'list_order', // a node list not strictly ascending (unsorted or duplicate)
-  'memb_index', // commit token index outside its member list
+  'memb_index', // commit token index above its member count
   'payload_length', // payload length beyond the end of the packet
   'nesting', // an encapsulated message that is not one plain mcast from its own source
   'sender', // the header sender differs from the authenticated one
@@ -474,7 +474,8 @@ function decodeCommitToken(b: Uint8Array, o: number, bodyLen: number): CommitTok
   if (n === 0 || n > MEMBERS_MAX) return new Refusal('list_count', `${n} members, expected 1 to ${MEMBERS_MAX}`);
   const e = exact(`memb_commit_token with ${n} members`, COMMIT_TOKEN_FIXED_BYTES + COMMIT_ENTRY_BYTES * n, bodyLen);
   if (e) return e;
-  if (membIndex >= n) return new Refusal('memb_index', `memb_index ${membIndex} with ${n} members`);
+  // memb_index == n: every member has filled its entry (the second rotation, corosync memb_index == addr_entries).
+  if (membIndex > n) return new Refusal('memb_index', `memb_index ${membIndex} with ${n} members`);
   const ringId = readRingId(b, o, 'memb_commit_token ring id');
   if (ringId instanceof Refusal) return ringId;
   const retransFlg = readBool(b, o + 20, 'retrans_flg');

@@ -61,7 +61,7 @@ const commitToken: fc.Arbitrary<CommitToken> = fc.uniqueArray(nodeId, { minLengt
   }))) as fc.Arbitrary<CommitMemberEntry[]>;
   return fc.record({
     type: fc.constant('memb_commit_token' as const), ringId, tokenSeq: u32, retransFlg: fc.boolean(),
-    membIndex: fc.nat({ max: ids.length - 1 }), memb: entries,
+    membIndex: fc.nat({ max: ids.length }), memb: entries,
   });
 });
 const smallMessage: fc.Arbitrary<TotemMessage> = fc.oneof(
@@ -127,7 +127,7 @@ const REJECTIONS: Array<[string, WireReason, () => Uint8Array]> = [
   ['a proc set out of order', 'list_order', () => mutated(JOIN, 2, (dv) => { dv.setUint32(28, 2); dv.setUint32(32, 1); })],
   ['a fail set with a duplicate', 'list_order', () => mutated({ ...JOIN, failSet: [4, 5] }, 2, (dv) => dv.setUint32(44, 4))],
   ['commit token members out of order', 'list_order', () => mutated(COMMIT, 1, (dv) => dv.setUint32(36 + 28, 1))],
-  ['memb_index = member count', 'memb_index', () => mutated(COMMIT, 1, (dv) => dv.setUint16(28, 2))],
+  ['memb_index above the member count', 'memb_index', () => mutated(COMMIT, 1, (dv) => dv.setUint16(28, 3))],
   ['payload_length past the end', 'payload_length', () => mutated(MCAST, 2, (dv) => dv.setUint32(36, 11))],
   ['encapsulated payload_length past the end', 'payload_length', () => mutated(ENCAP, 3, (dv) => dv.setUint32(40 + 36, 11))],
   ['an encapsulated token', 'nesting', () => {
@@ -211,7 +211,7 @@ describe('Totem wire format (docs/totem-wire.md)', () => {
       ['representative 0', { ...MCAST, ringId: { rep: 0, seq: 1n } }, 2],
       ['an encapsulating mcast with a payload', { ...ENCAP, payload: Uint8Array.of(1) }, 3],
       ['two levels of encapsulation', { ...ENCAP, encapsulated: ENCAP }, 3],
-      ['a commit token index past its members', { ...COMMIT, membIndex: 2 }, 1],
+      ['a commit token index past its members', { ...COMMIT, membIndex: 3 }, 1],
       ['a payload over the packet limit', { ...MCAST, payload: new Uint8Array(PACKET_BYTES_MAX) }, 2],
     ];
     for (const [what, m, sender] of bad) assert.throws(() => encode(m, sender), BugIndicatingError, what);
