@@ -1,5 +1,5 @@
 // The executive: wires configuration, logging, the service registry, the
-// delivery layer (the ring, or its single-node stand-in) and the IPC server,
+// delivery layer (the Totem ring) and the IPC server,
 // and takes them down again in order. No protocol logic lives here.
 import os from 'node:os';
 import { AmfService } from '../amf/service.js';
@@ -13,7 +13,8 @@ import type { LogSystem, Logger } from './log/logger.js';
 import { CfgService } from './services/cfg.js';
 import { localClmNode } from './services/clm/local-node.js';
 import { ClmService } from './services/clm/service.js';
-import { LoopbackDelivery, type Delivery } from './services/delivery.js';
+import type { Delivery } from './services/delivery.js';
+import { TotemDelivery } from './totem/driver.js';
 import { ServiceRegistry } from './services/registry.js';
 import type { ServiceContext } from './services/service.js';
 
@@ -38,7 +39,7 @@ export class Executive {
     const { config, logs } = opts;
     this.log = logs.get('MAIN');
     this.registry = new ServiceRegistry(logs.get('SERV'));
-    this.delivery = new LoopbackDelivery(localNodeId(config));
+    this.delivery = new TotemDelivery({ config: config.totem, nodeId: localNodeId(config), log: logs.get('TOTEM'), stateDir: config.aisexec.runDir });
     const uid = process.getuid?.() ?? 0;
     const uids = [...(config.aisexec.uid !== undefined ? [config.aisexec.uid] : []), ...config.uidgid.flatMap((e) => (e.uid !== undefined ? [e.uid] : []))];
     const gids = [...(config.aisexec.gid !== undefined ? [config.aisexec.gid] : []), ...config.uidgid.flatMap((e) => (e.gid !== undefined ? [e.gid] : []))];
@@ -77,7 +78,8 @@ export class Executive {
       await s.execInit?.(ctx);
       this.log.info(`service ${s.name} (id ${s.id}) initialised`);
     }
-    this.delivery.start({
+    await this.ipc.ensureFree();
+    await this.delivery.start({
       deliver: (id, payload, source) => this.registry.deliver(id, payload, source),
       confChange: (c) => this.registry.confChange(c),
     });
@@ -100,7 +102,7 @@ export class Executive {
       }
     }
     if (wasRunning) await this.ipc.close();
-    this.delivery.stop();
+    await this.delivery.stop();
     this.state = 'stopped';
     this.log.notice('AIS Executive exiting (0).');
   }
@@ -120,7 +122,8 @@ export class Executive {
 /**
  * This node's id: `totem { nodeid }`, else the nodelist entry whose ring0_addr
  * is one of this machine's addresses (the only entry, for a one-node list), else 1.
- * The ring issue replaces this with the address the transport actually binds.
+ * Several nodes on one machine (127.0.0.1, 127.0.0.2, ...) must say `totem { nodeid }`:
+ * only 127.0.0.1 is listed among the loopback interface's addresses.
  */
 export function localNodeId(config: MainConfig, localAddresses: () => string[] = machineAddresses): number {
   const t = config.totem;

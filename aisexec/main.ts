@@ -59,7 +59,15 @@ async function runForeground(args: Args, version: string): Promise<void> {
     fail(ExitCode.LOGSETUP, `cannot open log file: ${(e as Error).message}`);
   }
   const log = logs.get('MAIN');
-  const exec = new Executive({ config, amfModel, logs, version });
+  let exec: Executive;
+  try {
+    // The ring's transports and key are set up here: a missing address or authkey is a start-up failure.
+    exec = new Executive({ config, amfModel, logs, version });
+  } catch (e) {
+    log.error(`cannot start: ${(e as Error).message}`);
+    logs.close();
+    fail(ExitCode.INIT_SERVICES, `cannot start: ${(e as Error).message}`);
+  }
   try {
     await exec.start();
   } catch (e) {

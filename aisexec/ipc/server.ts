@@ -112,6 +112,12 @@ export class IpcServer {
     return this.pairs.size;
   }
 
+  /** Fails if another executive answers on the socket (checked early, before the ring binds its ports). */
+  async ensureFree(): Promise<void> {
+    const p = this.opts.socketPath;
+    if (fs.existsSync(p) && (await answers(p))) throw new Error(`another executive is listening on ${p}`);
+  }
+
   /** Binds the socket. Fails if another executive answers on it; removes a stale socket file. */
   async listen(): Promise<void> {
     const p = this.opts.socketPath;

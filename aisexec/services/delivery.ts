@@ -1,7 +1,8 @@
-// The delivery interface between the executive and its ring. Until the Totem
-// ring exists, LoopbackDelivery stands in for it on a single node: the same
+// The delivery interface between the executive and its ring (aisexec/totem/
+// driver.ts). LoopbackDelivery is a single-node stand-in with the same
 // agreed-order contract (every multicast comes back once, in send order, after
-// the configuration change that installed the node) with no network.
+// the configuration change that installed the node) and no network, for unit
+// tests of services.
 import { SaAisErrorT } from '../../lib-ais/errors.js';
 import type { ConfChange } from './service.js';
 
@@ -12,9 +13,9 @@ export interface DeliveryHandlers {
 
 export interface Delivery {
   readonly nodeid: number;
-  start(handlers: DeliveryHandlers): void;
+  start(handlers: DeliveryHandlers): void | Promise<void>;
   mcast(id: number, payload: Buffer): SaAisErrorT;
-  stop(): void;
+  stop(): void | Promise<void>;
   status(): unknown;
 }
 

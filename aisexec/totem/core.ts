@@ -315,6 +315,9 @@ export class TotemCore {
       case 'leave':
         this.onLeave(out);
         break;
+      case 'frames_ready':
+        this.newWork(out);
+        break;
       case 'timer':
         this.onTimer(event.name, out);
         break;
@@ -340,7 +343,7 @@ export class TotemCore {
   }
 
   /** New messages are waiting: release a held token, or ask the holder to (corosync TOKEN_HOLD_CANCEL). */
-  newWork(out: TotemAction[]): void {
+  private newWork(out: TotemAction[]): void {
     if (this.state !== 'operational') return;
     if (this.holdingToken !== undefined) {
       this.releaseHeldToken(out);

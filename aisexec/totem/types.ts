@@ -123,6 +123,8 @@ export type TotemEvent =
   | { readonly kind: 'packet'; readonly now: number; readonly from: NodeId; readonly message: TotemMessage }
   | { readonly kind: 'timer'; readonly now: number; readonly name: TimerName }
   | { readonly kind: 'app_mcast'; readonly now: number; readonly reqId: number; readonly payload: Uint8Array; readonly guarantee?: Guarantee }
+  /** The driver's frame source has new frames: release a held token, or ask its holder to. */
+  | { readonly kind: 'frames_ready'; readonly now: number }
   /** Orderly shutdown: send a leave so the others need not wait for the token timeout. */
   | { readonly kind: 'leave'; readonly now: number };
 
