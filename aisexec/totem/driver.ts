@@ -219,7 +219,8 @@ export class TotemDelivery implements Delivery {
       }
     }
     if (this.opts.config.transport === 'udp') this.rrp.learnMember(ring, d.sender, from);
-    if (d.message.type === 'orf_token') this.rrp.tokenReceived(ring, d.message.tokenSeq);
+    // Keyed by ring and token_seq: token_seq restarts at 0 on every new ring.
+    if (d.message.type === 'orf_token') this.rrp.tokenReceived(ring, `${d.message.ringId.rep}.${d.message.ringId.seq}:${d.message.tokenSeq}`);
     else this.rrp.mcastReceived(ring);
     this.step({ kind: 'packet', now: performance.now(), from: d.sender, message: d.message });
   }
