@@ -15,6 +15,7 @@ import { localClmNode } from './services/clm/local-node.js';
 import { ClmService } from './services/clm/service.js';
 import type { Delivery } from './services/delivery.js';
 import { TotemDelivery } from './totem/driver.js';
+import { ringCount } from './totem/net/rings.js';
 import { ServiceRegistry } from './services/registry.js';
 import type { ServiceContext } from './services/service.js';
 
@@ -39,7 +40,8 @@ export class Executive {
     const { config, logs } = opts;
     this.log = logs.get('MAIN');
     this.registry = new ServiceRegistry(logs.get('SERV'));
-    this.delivery = new TotemDelivery({ config: config.totem, nodeId: localNodeId(config), log: logs.get('TOTEM'), stateDir: config.aisexec.runDir });
+    const ring = new TotemDelivery({ config: config.totem, nodeId: localNodeId(config), log: logs.get('TOTEM'), stateDir: config.aisexec.runDir });
+    this.delivery = ring;
     const uid = process.getuid?.() ?? 0;
     const uids = [...(config.aisexec.uid !== undefined ? [config.aisexec.uid] : []), ...config.uidgid.flatMap((e) => (e.uid !== undefined ? [e.uid] : []))];
     const gids = [...(config.aisexec.gid !== undefined ? [config.aisexec.gid] : []), ...config.uidgid.flatMap((e) => (e.gid !== undefined ? [e.gid] : []))];
@@ -50,7 +52,7 @@ export class Executive {
       access: accessPolicy({ executiveUid: uid, uids, gids }),
       limits: opts.ipcLimits,
     });
-    this.registry.register(new CfgService(() => this.status()));
+    this.registry.register(new CfgService(() => this.status(), { ring, ringCount: ringCount(config.totem) }));
     this.registry.register(new ClmService({ local: localClmNode(config, this.delivery.nodeid) }));
     if (opts.amfModel !== undefined) {
       this.registry.register(new AmfService({

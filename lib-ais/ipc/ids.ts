@@ -37,11 +37,16 @@ export const MSG_CFG_PING = messageId(ServiceId.CFG, 0);
 export const MSG_CFG_PING_DISPATCH = messageId(ServiceId.CFG, 1);
 export const MSG_CFG_MCAST_PING = messageId(ServiceId.CFG, 2);
 export const MSG_CFG_STATUS_GET = messageId(ServiceId.CFG, 3);
+/** corosync-cfgtool -r: re-enable this node's faulty rings (root or the executive's uid). */
+export const MSG_CFG_RING_REENABLE = messageId(ServiceId.CFG, 4);
+/** Test facility: block or unblock one ring on this node; only with RINGFORT_FAULT_INJECTION=1 in the executive's environment. */
+export const MSG_CFG_RING_BLOCK = messageId(ServiceId.CFG, 5);
 export const MSG_CFG_CB_PING = messageId(ServiceId.CFG, 0x8000);
 export const MSG_CFG_CB_SHUTDOWN = messageId(ServiceId.CFG, 0x8001);
 
 /** Executive (ring-delivered) messages of the CFG service. */
 export const MSG_EXEC_CFG_MCAST_PING = messageId(ServiceId.CFG, 0);
+export const MSG_EXEC_CFG_RING_REENABLE = messageId(ServiceId.CFG, 1);
 
 export const SERVICE_NAMES: Readonly<Record<number, string>> = {
   [ServiceId.IPC]: 'ipc',
