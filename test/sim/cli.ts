@@ -23,6 +23,7 @@ const faults = !process.argv.includes('--no-faults');
 const trace = process.argv.includes('--trace');
 
 let failures = 0;
+let outsideModel = 0;
 let events = 0;
 const failing: number[] = [];
 const started = process.hrtime.bigint();
@@ -30,6 +31,10 @@ for (let s = 0; s < count; s++) {
   const seed = one === undefined ? from + s : Number(one);
   const r = runSeed(seed, { nodes, faults, trace });
   events += r.events;
+  if (r.outsideModel.length > 0) {
+    outsideModel++;
+    if (one !== undefined) console.log(`outside the model (stale disk):\n  ${r.outsideModel.join('\n  ')}`);
+  }
   if (trace) console.log(`${r.trace()}\n--- fault plan\n${r.faultLog.join('\n')}\n--- end state\n${r.status.join('\n')}`);
   if (r.violations.length > 0) {
     failures++;
@@ -38,5 +43,5 @@ for (let s = 0; s < count; s++) {
   }
 }
 const secs = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(JSON.stringify({ runs: count, failures, events, seconds: Number(secs.toFixed(2)), nodes: nodes ?? 'drawn', faults, failing: failing.slice(0, 50) }));
+console.log(JSON.stringify({ runs: count, failures, stale_ring_reuse: outsideModel, events, seconds: Number(secs.toFixed(2)), nodes: nodes ?? 'drawn', faults, failing: failing.slice(0, 50) }));
 process.exitCode = failures > 0 ? 1 : 0;

@@ -6,7 +6,7 @@ import type { Guarantee, NodeId, RingId } from '../../aisexec/totem/types.js';
 import { History, type HistoryEntry } from './history.js';
 import {
   checkAgreedOrder, checkBoundedQueues, checkConfigurations, checkIntegrity, checkLiveness, checkSafe, checkSafety, checkSelfDelivery,
-  checkVirtualSynchrony, type EndState,
+  checkVirtualSynchrony, staleRingReuse, type EndState,
 } from './invariants.js';
 
 const R1: RingId = { rep: 1, seq: 4n };
@@ -198,6 +198,12 @@ describe('sim invariants on hand-written histories', () => {
     it('but not across a restart from a deliberately stale disk', () => {
       const s = new Script().boot(1).install(1, R2, [1]).down(1).boot(1, 0n, true, 2).install(1, R1, [1]);
       assert.deepEqual(checkConfigurations(s.h), []);
+    });
+    it('a ring id reused after a stale-disk boot is reported as outside the model', () => {
+      const s = new Script().boot(1).install(1, R1, [1]).install(1, R2, [1]).down(1).boot(1, 0n, true, 2).install(1, R1, [1]);
+      assert.equal(staleRingReuse(s.h).length, 1);
+      const fresh = new Script().boot(1).install(1, R1, [1]).down(1).boot(1, R1.seq, false, 2).install(1, R2, [1]);
+      assert.deepEqual(staleRingReuse(fresh.h), []);
     });
     it('a ring not above the seq the node booted with', () => {
       const s = new Script().boot(1, 8n).install(1, R2, [1]);

@@ -138,6 +138,7 @@ export function checkSelfDelivery(h: History): string[] {
 export function checkVirtualSynchrony(h: History): string[] {
   const found = new Found();
   const groups = new Map<string, { who: string; inC: Set<string>; inT: Set<string> }[]>();
+  const safe = new Set<string>();
   for (const x of incarnations(h)) {
     const segs = segments(x);
     for (let k = 0; k < segs.length; k++) {
@@ -146,6 +147,7 @@ export function checkVirtualSynchrony(h: History): string[] {
       const c = segs[k - 1]!;
       if (c.type !== 'regular') continue;
       const key = `${ringKey(t.after.ringId)} -> ${ringKey(t.conf!.ringId)} ${set(t.conf!.members)}`;
+      for (const d of [...c.deliveries, ...t.deliveries]) if (d.guarantee === 'safe') safe.add(d.id);
       const inC = new Set(c.deliveries.filter((d) => ringIdEqual(d.ringId, t.after!.ringId)).map((d) => d.id));
       const inT = new Set(t.deliveries.filter((d) => ringIdEqual(d.ringId, t.after!.ringId)).map((d) => d.id));
       const g = groups.get(key) ?? [];
@@ -157,8 +159,9 @@ export function checkVirtualSynchrony(h: History): string[] {
     const first = g[0]!;
     for (const other of g.slice(1)) {
       for (const [name, a, b] of [['in the regular configuration', first.inC, other.inC], ['in the transitional configuration', first.inT, other.inT]] as const) {
-        const onlyA = [...a].filter((id) => !b.has(id));
-        const onlyB = [...b].filter((id) => !a.has(id));
+        const tag = (id: string): string => (safe.has(id) ? `${id}(safe)` : id);
+        const onlyA = [...a].filter((id) => !b.has(id)).map(tag);
+        const onlyB = [...b].filter((id) => !a.has(id)).map(tag);
         if (onlyA.length + onlyB.length > 0) {
           found.add(`virtual synchrony: ${key}: ${first.who} and ${other.who} delivered different messages ${name} ` +
             `(only ${first.who}: ${onlyA.slice(0, 4).join(' ') || '-'}; only ${other.who}: ${onlyB.slice(0, 4).join(' ') || '-'})`);
@@ -287,7 +290,8 @@ export function checkLiveness(h: History, end: EndState): string[] {
     found.add(`liveness: at t=${end.endAt.toFixed(0)} the live nodes ${set(live)} are not OPERATIONAL in one configuration of exactly them: ${desc}`);
     return found.done();
   }
-  if (end.convergedAt === undefined || end.convergedAt > end.healAt + end.boundMs) {
+  const late = end.convergedAt === undefined || end.convergedAt > end.healAt + end.boundMs;
+  if (late) {
     found.add(`liveness: converged at t=${end.convergedAt?.toFixed(0) ?? '?'}, ${((end.convergedAt ?? end.endAt) - end.healAt).toFixed(0)} ms after the heal at t=${end.healAt.toFixed(0)} (bound ${end.boundMs.toFixed(0)} ms)`);
   }
   const finals: { x: Incarnation; conf: ConfEvent; got: Set<string> }[] = [];
@@ -302,7 +306,7 @@ export function checkLiveness(h: History, end: EndState): string[] {
       found.add(`liveness: ${who(x)}'s last configuration change is not the regular ${ringKey(ring!)} its core reports`);
       continue;
     }
-    if (seg.conf.t > end.quietFrom) found.add(`liveness: ${who(x)} installed ${ringKey(ring!)} at t=${seg.conf.t.toFixed(0)}, during the quiet period (from t=${end.quietFrom.toFixed(0)})`);
+    if (!late && seg.conf.t > end.quietFrom) found.add(`liveness: ${who(x)} installed ${ringKey(ring!)} at t=${seg.conf.t.toFixed(0)}, during the quiet period (from t=${end.quietFrom.toFixed(0)})`);
     const got = new Set<string>();
     for (const e of x.events) if (e.kind === 'deliver') got.add(e.id);
     finals.push({ x, conf: seg.conf, got });
@@ -328,6 +332,25 @@ export function checkBoundedQueues(end: EndState): string[] {
     if (q.newQueued > NEW_MESSAGE_QUEUE_ITEMS_MAX) found.add(`bounded queues: n${node} queued ${q.newQueued} new messages (max ${NEW_MESSAGE_QUEUE_ITEMS_MAX})`);
   }
   return found.done();
+}
+
+/**
+ * Ring ids reused after a boot from a deliberately stale disk: the paper's
+ * model assumes stable storage (§6), so such a run may break any invariant
+ * by design (two rings with one id). The runner reports these runs apart.
+ */
+export function staleRingReuse(h: History): string[] {
+  const out: string[] = [];
+  const highest = new Map<NodeId, bigint>();
+  for (const x of incarnations(h)) {
+    const before = highest.get(x.node) ?? -1n;
+    for (const e of x.events) {
+      if (e.kind !== 'confchg' || e.type !== 'regular') continue;
+      if (x.stale && e.ringId.seq <= before) out.push(`${who(x)} booted from a stale disk (ring seq ${x.bootSeq}) and installed ring ${ringKey(e.ringId)}, not above ring seq ${before} it had installed before`);
+      if (e.ringId.seq > (highest.get(x.node) ?? -1n)) highest.set(x.node, e.ringId.seq);
+    }
+  }
+  return out;
 }
 
 /** The safety checkers (valid for any history, also a run cut short). */
