@@ -62,6 +62,16 @@
 //     ring in the commit token (corosync reports a ring id of its own), so it
 //     can never be mistaken for a transitional peer of the ring its previous
 //     incarnation belonged to.
+// 10. A join that names me in its fail set is ignored. Corosync fails its
+//     sender back (so neither waits for the other); but when two partitions
+//     gather at slightly different times, each side's fail set, left over
+//     from its previous round, poisoned the other side's fresh round through
+//     that rule, and they re-formed apart forever (simulation, seed 5). The
+//     sender forms a ring without me, its fail set empties when it installs,
+//     and merge detection then brings us together.
+// 11. A join sent before its sender knew of my installed ring (its ring seq
+//     is below my ring's) is stale: its sets are not merged; it only tells me
+//     the sender exists (as a foreign message does).
 //  9. Sequence numbers are plain numbers asserted below 2^32; serial-number
 //     wrap (corosync sq_lt_compare) is not implemented: a ring that reaches
 //     it forms a new ring (seq restarts at 0) first.
@@ -210,6 +220,8 @@ interface Pending {
 /** Recovery progress on the new ring (corosync my_retrans_flg_count, my_install_seq, my_rotation_counter). */
 interface Recovery {
   trans: NodeId[];
+  /** The highest old-ring seq any transitional member had delivered (from the commit token: the same at all of them). */
+  highDelivered: number;
   queue: McastMessage[];
   setFlag: boolean;
   flagClearVisits: number;
@@ -440,11 +452,12 @@ export class TotemCore {
     }
   }
 
-  /** A message from a ring that is not mine, sent by a node outside my ring: another partition exists (merge). */
-  private onForeign(sender: NodeId, ringId: RingId, out: TotemAction[]): void {
+  /** A message from a ring that is not mine, or a stale join, sent by a node outside my ring: another partition exists (merge). */
+  private onForeign(sender: NodeId, ringId: RingId | undefined, out: TotemAction[]): void {
     if (sender === this.nodeId) return;
+    if (ringId !== undefined && ringId.seq > this.ringSeqHighest) this.ringSeqHighest = ringId.seq;
     if (this.state === 'operational') {
-      if (this.installed !== undefined && (ringIdEqual(ringId, this.installed.id) || setHas(this.installed.members, sender))) return;
+      if (this.installed !== undefined && ((ringId !== undefined && ringIdEqual(ringId, this.installed.id)) || setHas(this.installed.members, sender))) return;
       this.proc = setUnion(this.proc, [sender]);
       this.leaveRingForGather('foreign_in_operational', out, 'consensus');
     } else if (this.state === 'commit' || this.state === 'recovery') {
@@ -512,6 +525,13 @@ export class TotemCore {
     this.heard.add(j.source);
     const leave = setHas(j.failSet, j.source);
     if (j.ringSeq > this.ringSeqHighest) this.ringSeqHighest = j.ringSeq;
+    if (this.installed !== undefined && j.ringSeq < this.installed.id.seq) {
+      // Stale: sent before the sender knew of my ring, so its sets (above all a fail set naming me) predate it.
+      // Adopting them makes two partitions fail each other forever; only learn that the sender exists.
+      if (!leave) this.onForeign(j.source, undefined, out);
+      return;
+    }
+    if (setHas(j.failSet, this.nodeId)) return; // departure 10: it will form without me; we merge once its fail set is gone
     switch (this.state) {
       case 'operational': {
         const ring = this.installed!;
@@ -548,21 +568,15 @@ export class TotemCore {
     }
   }
 
-  /** Merge a join's sets into mine (corosync memb_join_process' else-branch). */
+  /** Merge a join's sets into mine (corosync memb_join_process' else-branch; a join failing me never gets here). */
   private mergeJoin(j: JoinMessage): void {
     const leave = setHas(j.failSet, j.source);
     this.proc = setUnion(this.proc, j.procSet);
-    if (leave) {
-      this.fail = setUnion(this.fail, [j.source]);
-    } else if (setHas(j.failSet, this.nodeId)) {
-      // It failed me: fail it back, so that neither waits for the other.
-      this.fail = setUnion(this.fail, [j.source]);
-    } else {
-      this.fail = setUnion(this.fail, j.failSet);
-    }
+    this.fail = leave ? setUnion(this.fail, [j.source]) : setUnion(this.fail, j.failSet);
   }
 
   private gatherJoin(j: JoinMessage, leave: boolean, out: TotemAction[]): void {
+    if (setHas(j.failSet, this.nodeId)) return; // departure 10
     if (!leave && setEqual(j.procSet, this.proc) && setEqual(j.failSet, this.fail)) {
       this.consensus.add(j.source);
       this.checkConsensus(out);
@@ -701,7 +715,8 @@ export class TotemCore {
     this.state = 'recovery';
     this.commit = c;
     this.ring = new RingState(c.ringId, c.memb.map((e) => e.nodeId));
-    this.recovery = { trans, queue, setFlag: false, flagClearVisits: 0, installSeq: 0, aruVisits: 0, originatedToken: false };
+    const highDelivered = Math.max(...c.memb.filter((e) => trans.includes(e.nodeId)).map((e) => e.highDelivered));
+    this.recovery = { trans, highDelivered, queue, setFlag: false, flagClearVisits: 0, installSeq: 0, aruVisits: 0, originatedToken: false };
     out.push({ kind: 'log', level: 'debug', text: `entering RECOVERY for ring ${ringIdString(c.ringId)}; transitional ${trans.join(',')}; ${queue.length} old messages to re-send` });
     out.push({ kind: 'set_timer', name: 'token_loss', afterMs: this.cfg.tokenMs });
     // Pass the complete token on, without advancing the index, so every member sees it (corosync memb_state_commit_token_send_recovery).
@@ -715,10 +730,13 @@ export class TotemCore {
     const old = this.installed;
     const trans = rec.trans;
     if (old !== undefined) {
-      // 1. Old-ring messages deliverable in the old configuration: up to the first gap, safe ones only when known safe there.
+      // 1. Old-ring messages deliverable in the old configuration: up to the first gap; a safe one only if some
+      // transitional member already delivered it there (then every member of the old ring held it). The rule uses
+      // only what every transitional member knows alike (the commit token and the recovered messages), so they all
+      // draw the line at the same message (virtual synchrony); my own safe line may differ from theirs.
       for (;;) {
         const m = old.recv.get(old.highDelivered + 1);
-        if (m === undefined || (m.guarantee === 'safe' && m.seq > old.safeLine)) break;
+        if (m === undefined || (m.guarantee === 'safe' && m.seq > rec.highDelivered)) break;
         old.highDelivered++;
         this.deliverMessage(m, out);
       }

@@ -57,6 +57,21 @@ export function writeRingSeq(file: string, seq: bigint): void {
   fs.renameSync(tmp, file);
 }
 
+/** max(now, last + 1), stored before use; a missing or damaged file falls back to the clock. */
+export function nextIncarnation(file: string, now = Date.now()): number {
+  let last = 0;
+  try {
+    const n = Number(fs.readFileSync(file, 'utf8').trim());
+    if (Number.isSafeInteger(n) && n > 0) last = n;
+  } catch {
+    // first start
+  }
+  const next = Math.max(now, last + 1);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(file, `${next}\n`, { mode: 0o600 });
+  return next;
+}
+
 export class TotemDelivery implements Delivery {
   readonly nodeid: NodeId;
   private readonly core: TotemCore;
@@ -88,8 +103,9 @@ export class TotemDelivery implements Delivery {
     this.ringSeqFile = path.join(opts.stateDir, `ringid_${nodeId}`);
     const mode = securityModeFromConfig(config);
     const key = mode === 'none' ? undefined : (opts.authkey ?? loadAuthkey(config.keyfile));
-    // Incarnation: wall-clock ms at start, so a restarted sender's packet counters are above its previous run's.
-    this.security = PacketSecurity.fromConfig(mode, key, Date.now());
+    // Incarnation: wall-clock ms at start, but above the last one used (kept beside the ring seq), so a
+    // restarted sender's packet counters are above its previous run's even after the clock stepped back.
+    this.security = PacketSecurity.fromConfig(mode, key, nextIncarnation(path.join(opts.stateDir, `incarnation_${nodeId}`)));
     const family = config.nodes[0]?.ring0Addr.includes(':') ? 6 : 4;
     this.packer = new FramePacker({ capacityBytes: mcastPayloadCapacity(config.netmtuBytes, mode, family) });
     this.coreConfig = {
