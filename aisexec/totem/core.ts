@@ -568,11 +568,16 @@ export class TotemCore {
     }
   }
 
-  /** Merge a join's sets into mine (corosync memb_join_process' else-branch; a join failing me never gets here). */
+  /**
+   * Merge a join's sets into mine (corosync memb_join_process' else-branch; a join failing me never gets here).
+   * As corosync 2+: only a member of my ring passes on its fail set; an outsider's opinion of who failed
+   * (formed in another partition) would split mine.
+   */
   private mergeJoin(j: JoinMessage): void {
     const leave = setHas(j.failSet, j.source);
     this.proc = setUnion(this.proc, j.procSet);
-    this.fail = leave ? setUnion(this.fail, [j.source]) : setUnion(this.fail, j.failSet);
+    if (leave) this.fail = setUnion(this.fail, [j.source]);
+    else if (this.installed !== undefined && setHas(this.installed.members, j.source)) this.fail = setUnion(this.fail, j.failSet);
   }
 
   private gatherJoin(j: JoinMessage, leave: boolean, out: TotemAction[]): void {
@@ -584,7 +589,10 @@ export class TotemCore {
     }
     if (setHas(this.fail, j.source)) return;
     if (!leave && setSubset(j.procSet, this.proc) && setSubset(j.failSet, this.fail)) return; // it will catch up with my joins
+    const proc = this.proc;
+    const fail = this.fail;
     this.mergeJoin(j);
+    if (setEqual(proc, this.proc) && setEqual(fail, this.fail)) return; // nothing I adopt (an outsider's fail set)
     this.gatherEnter(leave ? 'leave' : 'merge_during_join', out, 'keep');
   }
 
