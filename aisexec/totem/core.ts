@@ -255,8 +255,10 @@ export class TotemCore {
   private commitCopy: { to: NodeId; token: CommitToken } | undefined;
   private recovery: Recovery | undefined;
 
-  /** Nodes outside the ring being formed that asked to join during COMMIT/RECOVERY. */
+  /** Nodes outside the ring being formed that asked to join during COMMIT/RECOVERY, or right after installing. */
   private readonly pendingJoiners = new Set<NodeId>();
+  /** False from installing until my next token visit (see settle). */
+  private settled = true;
   private readonly queue: Pending[] = [];
   private readonly source: FrameSource;
   private holdingToken: OrfToken | undefined;
@@ -458,6 +460,10 @@ export class TotemCore {
     if (ringId !== undefined && ringId.seq > this.ringSeqHighest) this.ringSeqHighest = ringId.seq;
     if (this.state === 'operational') {
       if (this.installed !== undefined && ((ringId !== undefined && ringIdEqual(ringId, this.installed.id)) || setHas(this.installed.members, sender))) return;
+      if (!this.settled) {
+        this.pendingJoiners.add(sender);
+        return;
+      }
       this.proc = setUnion(this.proc, [sender]);
       this.leaveRingForGather('foreign_in_operational', out, 'consensus');
     } else if (this.state === 'commit' || this.state === 'recovery') {
@@ -542,6 +548,10 @@ export class TotemCore {
           this.leaveRingForGather(leave ? 'leave' : 'join_during_operational', out);
         } else {
           if (leave) return; // a non-member leaving changes nothing for my ring
+          if (!this.settled) {
+            this.pendingJoiners.add(j.source);
+            return;
+          }
           this.mergeJoin(j);
           this.leaveRingForGather('join_during_operational', out, 'consensus');
         }
@@ -776,12 +786,20 @@ export class TotemCore {
     this.holdCancelSent = false;
     this.deliver(neu, out);
     if (neu.id.rep === this.nodeId) out.push({ kind: 'set_timer', name: 'merge_detect', afterMs: this.cfg.mergeMs });
-    const joiners = setMinus(setOf(this.pendingJoiners), neu.members);
+    // Newcomers heard during COMMIT/RECOVERY wait until the token has been round once more: the other members
+    // install in that rotation, and a join from me before then would abort their recovery (join during recovery).
+    this.settled = false;
+  }
+
+  /** The first token visit after installing: every member has installed; now gather with the newcomers, if any. */
+  private settle(out: TotemAction[]): boolean {
+    this.settled = true;
+    const joiners = setMinus(setOf(this.pendingJoiners), this.installed!.members);
     this.pendingJoiners.clear();
-    if (joiners.length > 0) {
-      this.proc = setUnion(this.proc, joiners);
-      this.leaveRingForGather('join_during_operational', out, 'consensus');
-    }
+    if (joiners.length === 0) return false;
+    this.proc = setUnion(this.proc, joiners);
+    this.leaveRingForGather('join_during_operational', out, 'consensus');
+    return true;
   }
 
   // ------------------------------------------------------------- ordering
@@ -849,6 +867,7 @@ export class TotemCore {
       this.counters.tokensDuplicate++;
       return;
     }
+    if (this.state === 'operational' && !this.settled && this.settle(out)) return;
     this.counters.tokensReceived++;
     ring.tokenSeq = received.tokenSeq;
     out.push({ kind: 'cancel_timer', name: 'token_retransmit' });
