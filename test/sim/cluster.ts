@@ -28,8 +28,8 @@ interface SimNode {
   inc: number;
   core: CoreLike | undefined;
   status: NodeStatus;
-  /** The armed generation of each named timer; generations come from one counter, so a stale heap entry never matches. */
-  timers: Map<TimerName, number>;
+  /** The armed timers by name (one per name; re-arming replaces). */
+  timers: Map<TimerName, ArmedTimer>;
   /** Events that reached a paused process, handled in order at its resume. */
   backlog: NodeEvent[];
   /** Stable storage: the ring seq last stored, and every value it held. */
@@ -53,6 +53,19 @@ type SimEvent =
   | { readonly kind: 'fault'; readonly fault: Fault }
   | { readonly kind: 'resume'; readonly node: NodeId; readonly inc: number }
   | { readonly kind: 'boot'; readonly node: NodeId };
+
+/**
+ * An armed timer. Cores re-arm token_loss and token_retransmit on every token
+ * visit, so a re-arm to a later time only moves `due`: the entry already in
+ * the heap pops first and re-queues itself (one heap entry per expiry, not per
+ * re-arm). Generations come from one counter, so a stale entry never matches.
+ */
+interface ArmedTimer {
+  gen: number;
+  due: number;
+  /** When this timer's heap entry pops. */
+  queuedAt: number;
+}
 
 /** The events that belong to one node's process (queued while it is paused). */
 type NodeEvent = Extract<SimEvent, { kind: 'packet' | 'timer' | 'submit' }>;
@@ -342,12 +355,19 @@ export class SimCluster {
       case 'packet':
         this.receive(n, ev.from, ev.message);
         return;
-      case 'timer':
-        if (n.timers.get(ev.name) !== ev.gen) return; // cancelled or re-armed
+      case 'timer': {
+        const t = n.timers.get(ev.name);
+        if (t === undefined || t.gen !== ev.gen) return; // cancelled or re-armed earlier
+        if (t.due > this.now) {
+          t.queuedAt = t.due; // re-armed later: wait on
+          this.schedule(t.due, ev);
+          return;
+        }
         n.timers.delete(ev.name);
         if (this.opts.trace) this.note(`n${n.id} timer ${ev.name}`);
         this.apply(n, { kind: 'timer', now: this.now, name: ev.name });
         return;
+      }
       case 'submit':
         this.submit(n, ev);
     }
@@ -436,9 +456,15 @@ export class SimCluster {
         return;
       }
       case 'set_timer': {
+        const due = this.now + a.afterMs;
+        const armed = n.timers.get(a.name);
+        if (armed !== undefined && armed.queuedAt <= due) {
+          armed.due = due;
+          return;
+        }
         const gen = this.timerGenNext++;
-        n.timers.set(a.name, gen);
-        this.schedule(this.now + a.afterMs, { kind: 'timer', node: n.id, name: a.name, gen });
+        n.timers.set(a.name, { gen, due, queuedAt: due });
+        this.schedule(due, { kind: 'timer', node: n.id, name: a.name, gen });
         return;
       }
       case 'cancel_timer':

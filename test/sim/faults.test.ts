@@ -128,6 +128,28 @@ describe('sim fault machinery', () => {
       const boots = c.history.nodes.get(1)!.filter((e) => e.kind === 'boot');
       assert.equal(boots.length, 2);
     });
+    it('a re-armed timer fires once, at its last time; an earlier re-arm fires early; a cancelled one never', () => {
+      const fired: string[] = [];
+      const script: Record<number, TotemAction[]> = {
+        0: [{ kind: 'set_timer', name: 'token_loss', afterMs: 10 }, { kind: 'set_timer', name: 'join', afterMs: 10 }, { kind: 'set_timer', name: 'consensus', afterMs: 10 }],
+        5: [{ kind: 'set_timer', name: 'token_loss', afterMs: 20 }, { kind: 'set_timer', name: 'join', afterMs: 1 }, { kind: 'cancel_timer', name: 'consensus' }],
+      };
+      const core: CoreLike = {
+        currentState: 'gather',
+        queues: () => ({}),
+        step: (e) => {
+          if (e.kind === 'timer') fired.push(`${e.now} ${e.name}`);
+          return e.kind === 'start' ? script[0]! : e.kind === 'packet' ? script[5]! : [];
+        },
+      };
+      const c = new SimCluster(new Prng(1), QUIET, () => core, [1, 2], { trace: false, traceLines: 0, submitRetryMs: 5, healedNetwork: QUIET });
+      c.bootAt(1, 0);
+      c.runUntil(() => false, 4, 1e6);
+      // A packet reaching n1 at 5 makes it re-arm (the network delay is 1 ms).
+      (c as unknown as { transmit(f: number, t: number, m: TotemMessage): void }).transmit(2, 1, { type: 'token_hold_cancel', source: 2, ringId: { rep: 1, seq: 4n } });
+      c.runUntil(() => false, 100, 1e6);
+      assert.deepEqual(fired, ['6 join', '25 token_loss']);
+    });
     it('a stale restart boots from an older value the disk held', () => {
       const { c, cores } = cluster([1]);
       c.bootAt(1, 0);
