@@ -62,6 +62,9 @@
 //     ring in the commit token (corosync reports a ring id of its own), so it
 //     can never be mistaken for a transitional peer of the ring its previous
 //     incarnation belonged to.
+//  9. Sequence numbers are plain numbers asserted below 2^32; serial-number
+//     wrap (corosync sq_lt_compare) is not implemented: a ring that reaches
+//     it forms a new ring (seq restarts at 0) first.
 // 10. A join that names me in its fail set is ignored. Corosync fails its
 //     sender back (so neither waits for the other); but when two partitions
 //     gather at slightly different times, each side's fail set, left over
@@ -72,9 +75,11 @@
 // 11. A join sent before its sender knew of my installed ring (its ring seq
 //     is below my ring's) is stale: its sets are not merged; it only tells me
 //     the sender exists (as a foreign message does).
-//  9. Sequence numbers are plain numbers asserted below 2^32; serial-number
-//     wrap (corosync sq_lt_compare) is not implemented: a ring that reaches
-//     it forms a new ring (seq restarts at 0) first.
+// 12. A newcomer heard during COMMIT or RECOVERY, or just after installing,
+//     is gathered with at my next token visit, once every member has
+//     installed: the first member to install would otherwise abort the
+//     others' recovery with its join (corosync drops such joins and relies
+//     on merge detection, which costs a merge period).
 import { assert } from '../../lib-ais/errors.js';
 import type { TotemConfig } from '../config/totemconfig.js';
 import { MEMBERS_MAX, NEW_MESSAGE_QUEUE_ITEMS_MAX, RTR_ENTRIES_MAX, SEQNO_MAX, SEQNO_START_MSG, SEQNO_START_TOKEN } from './constants.js';
@@ -580,14 +585,14 @@ export class TotemCore {
 
   /**
    * Merge a join's sets into mine (corosync memb_join_process' else-branch; a join failing me never gets here).
-   * As corosync 2+: only a member of my ring passes on its fail set; an outsider's opinion of who failed
-   * (formed in another partition) would split mine.
+   * Fail sets are adopted from every sender, as the paper does. (Corosync 2+ adopts them only from members of
+   * its ring; in simulation that kept nodes split into singletons, each an outsider to the others, from ever
+   * agreeing on a dead node they all still listed: seed 619.)
    */
   private mergeJoin(j: JoinMessage): void {
     const leave = setHas(j.failSet, j.source);
     this.proc = setUnion(this.proc, j.procSet);
-    if (leave) this.fail = setUnion(this.fail, [j.source]);
-    else if (this.installed !== undefined && setHas(this.installed.members, j.source)) this.fail = setUnion(this.fail, j.failSet);
+    this.fail = leave ? setUnion(this.fail, [j.source]) : setUnion(this.fail, j.failSet);
   }
 
   private gatherJoin(j: JoinMessage, leave: boolean, out: TotemAction[]): void {
@@ -602,7 +607,7 @@ export class TotemCore {
     const proc = this.proc;
     const fail = this.fail;
     this.mergeJoin(j);
-    if (setEqual(proc, this.proc) && setEqual(fail, this.fail)) return; // nothing I adopt (an outsider's fail set)
+    if (setEqual(proc, this.proc) && setEqual(fail, this.fail)) return; // nothing new: do not restart consensus
     this.gatherEnter(leave ? 'leave' : 'merge_during_join', out, 'keep');
   }
 
