@@ -81,6 +81,7 @@ export class Executive {
       this.log.info(`service ${s.name} (id ${s.id}) initialised`);
     }
     await this.ipc.ensureFree();
+    this.registry.attach({ mcast: (id, payload) => this.delivery.mcast(id, payload), schedule: (fn) => setImmediate(fn) });
     await this.delivery.start({
       deliver: (id, payload, source) => this.registry.deliver(id, payload, source),
       confChange: (c) => this.registry.confChange(c),

@@ -327,7 +327,24 @@ export class IpcServer {
         if (!pair.closed) this.send(ch, encodeFrame(f.id, error, f.seq, body));
       },
     };
-    found.handler.handle(req);
+    // A service with a sync step serves requests only once its state is synchronised after a configuration change.
+    if (found.service.sync === undefined || !this.opts.registry.isSyncing) {
+      found.handler.handle(req);
+      return;
+    }
+    this.opts.registry.whenSynced(() => {
+      if (pair.closed) return;
+      try {
+        found.handler.handle(req);
+      } catch (e) {
+        // Deferred, so outside the frame loop's handling: the same outcome here.
+        if (e instanceof BodyError || e instanceof FrameError) this.malformed(ch, `message 0x${f.id.toString(16)}: ${e.message}`);
+        else {
+          this.opts.log.error(`IPC: handling message 0x${f.id.toString(16)} failed: ${(e as Error).stack ?? e}`);
+          req.respond(SaAisErrorT.SA_AIS_ERR_LIBRARY);
+        }
+      }
+    });
   }
 
   private malformed(ch: Channel, why: string): void {

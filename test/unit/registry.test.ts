@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { memoryLogSystem } from '../../aisexec/log/logger.js';
 import { LoopbackDelivery, LOOPBACK_QUEUE_MAX } from '../../aisexec/services/delivery.js';
-import { ServiceRegistry } from '../../aisexec/services/registry.js';
+import { MSG_EXEC_SYNC_BARRIER, ServiceRegistry } from '../../aisexec/services/registry.js';
 import type { ConfChange, ExecHandler, Service } from '../../aisexec/services/service.js';
 import { SaAisErrorT } from '../../lib-ais/errors.js';
 import { messageId } from '../../lib-ais/ipc/ids.js';
@@ -86,5 +86,60 @@ describe('service registry and loopback delivery', () => {
     assert.equal(d.mcast(0, Buffer.alloc(0)), SaAisErrorT.SA_AIS_ERR_TRY_AGAIN);
     d.stop();
     assert.equal(d.mcast(0, Buffer.alloc(0)), SaAisErrorT.SA_AIS_ERR_TRY_AGAIN);
+  });
+});
+
+describe('service registry: the sync step across members (barrier in agreed order)', () => {
+  /** Two registries sharing one agreed stream: every mcast is delivered to both, in one order, when `flush` runs. */
+  function pair() {
+    const events: string[][] = [[], []];
+    const stream: Array<{ id: number; payload: Buffer; src: number }> = [];
+    const regs = [1, 2].map((node, k) => {
+      const reg = new ServiceRegistry(memoryLogSystem().system.get('SERV'));
+      reg.register(recorder(2, events[k]!));
+      reg.attach({ mcast: (id, payload) => { stream.push({ id, payload, src: node }); return SaAisErrorT.SA_AIS_OK; }, schedule: (fn) => fn() });
+      return reg;
+    });
+    const flush = () => { while (stream.length > 0) { const m = stream.shift()!; for (const r of regs) r.deliver(m.id, m.payload, m.src); } };
+    const change = (seq: bigint, members: number[]): ConfChange => ({ type: 'regular', ringId: { rep: 1, seq }, members, left: [], joined: members });
+    return { events, regs, flush, change };
+  }
+
+  it('activates every service only once the barrier of every member is delivered; requests wait until then', () => {
+    const { events, regs, flush, change } = pair();
+    // Both install ring 8 (in a ring, a message of ring 8 is delivered only after its regular change).
+    regs[0]!.confChange(change(8n, [1, 2]));
+    regs[1]!.confChange(change(8n, [1, 2]));
+    const ran: string[] = [];
+    regs[0]!.whenSynced(() => ran.push('request'));
+    flush();
+    assert.ok(!regs[0]!.isSyncing && !regs[1]!.isSyncing);
+    assert.deepEqual(ran, ['request']);
+    for (const e of events) assert.equal(e.filter((x) => x === '2:sync-activate').length, 1);
+  });
+
+  it('a member whose barrier never comes keeps the others from activating', () => {
+    const { events, regs, change } = pair();
+    regs[0]!.confChange(change(8n, [1, 2]));
+    // Only node 1's own barrier is delivered.
+    regs[0]!.deliver(MSG_EXEC_SYNC_BARRIER, (() => { const b = Buffer.alloc(12); b.writeUInt32BE(1, 0); b.writeBigUInt64BE(8n, 4); return b; })(), 1);
+    assert.ok(regs[0]!.isSyncing);
+    assert.ok(!events[0]!.includes('2:sync-activate'));
+    const ran: string[] = [];
+    regs[0]!.whenSynced(() => ran.push('request'));
+    assert.deepEqual(ran, []);
+  });
+
+  it('a configuration change during sync aborts it; barriers of the old ring do not count for the new one', () => {
+    const { events, regs, flush, change } = pair();
+    regs[0]!.confChange(change(8n, [1, 2]));
+    regs[1]!.confChange(change(8n, [1, 2]));
+    // Ring 12 forms before the barriers of ring 8 are delivered.
+    regs[0]!.confChange(change(12n, [1, 2]));
+    regs[1]!.confChange(change(12n, [1, 2]));
+    for (const e of events) assert.ok(e.includes('2:sync-abort'));
+    flush();
+    assert.ok(!regs[0]!.isSyncing && !regs[1]!.isSyncing);
+    for (const e of events) assert.equal(e.filter((x) => x === '2:sync-activate').length, 1, 'activated once, for ring 12');
   });
 });
