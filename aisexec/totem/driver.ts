@@ -205,6 +205,8 @@ export class TotemDelivery implements Delivery {
         window_size: c.windowSize, max_messages: c.maxMessages, miss_count_const: c.missCountConst, netmtu: this.opts.config.netmtuBytes,
         rrp_mode: this.opts.config.rrpMode, secauth: this.opts.config.secauth,
       },
+      // Every totem {} value as parsed and derived (corosync's runtime.config.totem.*).
+      totem: this.opts.config,
       counters: { ...this.core.counters, ...this.counters },
       packer: { ...this.packer.counters, queuedMessages: this.packer.queuedMessages, queuedBytes: this.packer.queuedBytes },
       assembler: this.assembler.counters,

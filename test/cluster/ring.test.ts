@@ -76,4 +76,32 @@ describe('the ring (real processes on loopback)', function () {
     assert.deepEqual(s3.members, [3]);
     assert.ok((s1.counters.packetsUnauthenticated as number) > 0, 'node 1 dropped node 3\'s packets');
   });
+
+  it('transport udp (IP multicast on loopback): 3 nodes form one ring and deliver', async () => {
+    cluster = new RingCluster({ nodes: 3, port: 5421, transport: 'udp' });
+    await cluster.startAll();
+    await cluster.waitRing([1, 2, 3], [1, 2, 3]);
+    const c = await CfgClient.open({}, { socketPath: cluster.node(3).socketPath });
+    try {
+      assert.deepEqual(await c.mcastPing(Buffer.from('over multicast')), Buffer.from('over multicast'));
+    } finally {
+      c.finalize();
+    }
+  });
+
+  it('a 512 KiB message is fragmented, carried and reassembled at every node', async () => {
+    cluster = new RingCluster({ nodes: 3, port: 5423 });
+    await cluster.startAll();
+    await cluster.waitRing([1, 2, 3], [1, 2, 3]);
+    const big = crypto.randomBytes(512 * 1024);
+    const c = await CfgClient.open({}, { socketPath: cluster.node(2).socketPath });
+    try {
+      const echoed = await c.mcastPing(big);
+      assert.ok(echoed.equals(big), 'the delivered copy is byte-identical');
+    } finally {
+      c.finalize();
+    }
+    const s = (await cluster.status(1)) as unknown as { assembler: { messagesReassembled: number } };
+    assert.ok(s.assembler.messagesReassembled >= 1, 'node 1 reassembled it too');
+  });
 });

@@ -22,6 +22,8 @@ export interface RingNodeOptions {
   port?: number;
   env?: NodeJS.ProcessEnv;
   groups?: string;
+  /** udpu (default) or udp multicast to 239.192.<port % 256>.1 on loopback. */
+  transport?: 'udp' | 'udpu';
 }
 
 export interface RingNode {
@@ -61,7 +63,7 @@ export class RingCluster {
     const port = o.port ?? 5405;
     const dir = this.nodes[i - 1]!.dir;
     const key = o.authkeyFor?.(i) ?? o.authkey;
-    const lines = ['totem {', '\tversion: 2', `\tnodeid: ${i}`, '\ttransport: udpu'];
+    const lines = ['totem {', '\tversion: 2', `\tnodeid: ${i}`, `\ttransport: ${o.transport ?? 'udpu'}`];
     if (key !== undefined) {
       const kf = path.join(dir, 'authkey');
       fs.writeFileSync(kf, key, { mode: 0o400 });
@@ -71,7 +73,8 @@ export class RingCluster {
     }
     if (o.rrpMode !== undefined) lines.push(`\trrp_mode: ${o.rrpMode}`);
     lines.push(...(o.totem ?? []).map((l) => `\t${l}`));
-    lines.push('\tinterface {', '\t\tringnumber: 0', '\t\tbindnetaddr: 127.0.0.0', `\t\tmcastport: ${port}`, '\t}');
+    const mcast = o.transport === 'udp' ? [`\t\tmcastaddr: 239.192.${port % 256}.1`] : [];
+    lines.push('\tinterface {', '\t\tringnumber: 0', '\t\tbindnetaddr: 127.0.0.0', ...mcast, `\t\tmcastport: ${port}`, '\t}');
     if (o.rrpMode !== undefined) lines.push('\tinterface {', '\t\tringnumber: 1', '\t\tbindnetaddr: 127.0.1.0', `\t\tmcastport: ${port + 2}`, '\t}');
     lines.push('}', 'nodelist {');
     for (let n = 1; n <= o.nodes; n++) {
