@@ -211,21 +211,38 @@ export function decodeTrackCallback(b: Buffer): ClmTrackCallback {
 
 // ---- ReqExecClmNodeJoin (executive to executive, in agreed order) --------------------------------
 
+/** Bytes of a node-join before its `known` entries: header, node record, u32 count. */
+export const CLM_NODE_JOIN_BYTES_MIN = 28 + CLM_NODE_BYTES + 4;
+/** Bytes of one `known` entry: u32 nodeId, u64 incarnation. */
+export const CLM_KNOWN_BYTES = 12;
+
+/** An incarnation the sender's table holds for another member of the configuration. */
+export interface ClmKnownIncarnation { nodeId: number; incarnation: bigint }
+
 /**
  * A member's announcement after a regular configuration change: the ring it
- * was sent for, the last view its sender completed, and its node record
- * (`member` false and `initialViewNumber` 0 until its first view completes).
+ * was sent for, the last view its sender completed, its incarnation (a random
+ * id per executive process), its node record (`member` false and
+ * `initialViewNumber` 0 until its first view completes), and the
+ * incarnations its table holds for the other members of that configuration
+ * (ascending node ids, at most CLM_NODES_MAX - 1), from which every member
+ * tells, in agreement, which members restarted (docs/clm.md).
  */
 export interface ClmNodeJoin {
   ringRep: number;
   ringSeq: bigint;
   lastView: bigint;
+  incarnation: bigint;
   node: SaClmClusterNodeT;
+  known: ClmKnownIncarnation[];
 }
 
 export function encodeNodeJoin(m: ClmNodeJoin): Buffer {
-  const w = new BodyWriter(20 + CLM_NODE_BYTES).u32(m.ringRep).u64(m.ringSeq).u64(m.lastView);
-  return writeNode(w, m.node).finish();
+  if (m.known.length > CLM_NODES_MAX - 1) throw new RangeError(`${m.known.length} known incarnations exceed ${CLM_NODES_MAX - 1}`);
+  const w = new BodyWriter(CLM_NODE_JOIN_BYTES_MIN + m.known.length * CLM_KNOWN_BYTES).u32(m.ringRep).u64(m.ringSeq).u64(m.lastView).u64(m.incarnation);
+  writeNode(w, m.node).u32(m.known.length);
+  for (const k of m.known) w.u32(k.nodeId).u64(k.incarnation);
+  return w.finish();
 }
 
 export function decodeNodeJoin(b: Buffer): ClmNodeJoin {
@@ -233,8 +250,23 @@ export function decodeNodeJoin(b: Buffer): ClmNodeJoin {
   const ringRep = r.u32();
   const ringSeq = r.u64();
   const lastView = r.u64();
+  const incarnation = r.u64();
   const node = readNode(r);
-  r.end();
   if (lastView === U64_MAX || node.nodeId === 0 || node.nodeId === U32_MAX) throw new BodyError(`node join from node ${node.nodeId}, last view ${lastView}`);
-  return { ringRep, ringSeq, lastView, node };
+  const n = r.u32();
+  if (n > CLM_NODES_MAX - 1) throw new BodyError(`node join from node ${node.nodeId}: ${n} known incarnations exceed ${CLM_NODES_MAX - 1}`);
+  if (r.remaining !== n * CLM_KNOWN_BYTES) throw new BodyError(`node join from node ${node.nodeId}: ${n} known incarnations need ${n * CLM_KNOWN_BYTES} bytes, ${r.remaining} left`);
+  const known: ClmKnownIncarnation[] = [];
+  let previous = 0;
+  for (let i = 0; i < n; i++) {
+    const nodeId = r.u32();
+    const inc = r.u64();
+    if (nodeId <= previous || nodeId === U32_MAX || nodeId === node.nodeId) {
+      throw new BodyError(`node join from node ${node.nodeId}: known incarnation of node ${nodeId} (ascending other node ids expected)`);
+    }
+    previous = nodeId;
+    known.push({ nodeId, incarnation: inc });
+  }
+  r.end();
+  return { ringRep, ringSeq, lastView, incarnation, node, known };
 }

@@ -11,8 +11,14 @@ import type { LocalNode } from '../../aisexec/services/clm/view.js';
 
 const MS = 1_000_000n;
 
-function node(id: number): LocalNode {
+/** What node `id` says about itself in its record. */
+function record(id: number) {
   return { nodeId: id, nodeAddress: { family: SaClmNodeAddressFamilyT.SA_CLM_AF_INET, length: 8, value: `10.0.0.${id}` }, nodeName: `n${id}`, bootTimestamp: 5n };
+}
+
+/** Node `id`'s executive, incarnation `1000 * id + 1` unless told. */
+function node(id: number, incarnation = BigInt(1000 * id + 1)): LocalNode {
+  return { ...record(id), incarnation };
 }
 
 function regular(members: number[], seq: bigint) {
@@ -20,7 +26,7 @@ function regular(members: number[], seq: bigint) {
 }
 
 function joinOf(id: number, seq: bigint, rep: number): ClmNodeJoin {
-  return { ringRep: rep, ringSeq: seq, lastView: 0n, node: { ...node(id), member: false, initialViewNumber: 0n } };
+  return { ringRep: rep, ringSeq: seq, lastView: 0n, incarnation: node(id).incarnation, node: { ...record(id), member: false, initialViewNumber: 0n }, known: [] };
 }
 
 /** Node 1 with members [1 2] installed as view 1. */
@@ -93,7 +99,7 @@ describe('CLM core: tracking and node queries on one node', () => {
     core.track(1, 2, SA_TRACK_CHANGES_ONLY, false, 0);
     assert.equal(core.trackerCount, 1);
     core.confChange(regular([1], 8n), 0);
-    const out = core.nodeJoin({ ...joinOf(1, 8n, 1), lastView: 1n, node: { ...node(1), member: true, initialViewNumber: 1n } }, 1, 0);
+    const out = core.nodeJoin({ ...joinOf(1, 8n, 1), lastView: 1n, node: { ...record(1), member: true, initialViewNumber: 1n } }, 1, 0);
     const cbs = out.filter((a) => a.type === 'trackCallback') as Array<Extract<ClmAction, { type: 'trackCallback' }>>;
     assert.deepEqual(cbs.map((c) => c.callback.items.map((it) => it.node.nodeId)), [[2]], 'CHANGES_ONLY: only the node that left');
     assert.deepEqual(core.trackStop(1, 3), [{ type: 'respond', req: 3, error: SaAisErrorT.SA_AIS_OK }]);
@@ -107,7 +113,7 @@ describe('CLM core: tracking and node queries on one node', () => {
     const core = twoNodeCore();
     const local = responses(core.nodeGet(1, 1, SA_CLM_LOCAL_NODE_ID, 0n, 0))[0]!;
     assert.equal(local.error, SaAisErrorT.SA_AIS_OK);
-    assert.deepEqual(local.node, { ...node(1), member: true, initialViewNumber: 1n });
+    assert.deepEqual(local.node, { ...record(1), member: true, initialViewNumber: 1n });
     assert.deepEqual(responses(core.nodeGet(1, 2, 1, 0n, 0))[0]!.node, local.node);
     assert.equal(responses(core.nodeGet(1, 3, 2, 0n, 0))[0]!.node!.nodeName, 'n2');
     assert.deepEqual(core.nodeGet(1, 4, 3, 10n * MS, 0), [{ type: 'respond', req: 4, error: SaAisErrorT.SA_AIS_ERR_NOT_EXIST }]);
@@ -126,7 +132,7 @@ describe('CLM core: tracking and node queries on one node', () => {
     assert.equal(core.nextDeadline(), 120);
     assert.deepEqual(core.tick(119), []);
     assert.deepEqual(core.tick(120), [{ type: 'respond', req: 4, error: SaAisErrorT.SA_AIS_ERR_TIMEOUT }]);
-    for (const id of [1, 2]) core.nodeJoin({ ...joinOf(id, 8n, 1), lastView: 1n, node: { ...node(id), member: true, initialViewNumber: 1n } }, id, 130);
+    for (const id of [1, 2]) core.nodeJoin({ ...joinOf(id, 8n, 1), lastView: 1n, node: { ...record(id), member: true, initialViewNumber: 1n } }, id, 130);
     const out = core.nodeJoin(joinOf(3, 8n, 1), 3, 130);
     const r = responses(out);
     assert.equal(r.length, 1);
@@ -157,7 +163,7 @@ describe('CLM core: tracking and node queries on one node', () => {
     const core = twoNodeCore();
     const out = core.nodeGetAsync(7, 1, 42n, 2, 0);
     assert.deepEqual(out[0], { type: 'respond', req: 1, error: SaAisErrorT.SA_AIS_OK });
-    assert.deepEqual(out[1], { type: 'nodeGetCallback', conn: 7, callback: { invocation: 42n, error: SaAisErrorT.SA_AIS_OK, node: { ...node(2), member: true, initialViewNumber: 1n } } });
+    assert.deepEqual(out[1], { type: 'nodeGetCallback', conn: 7, callback: { invocation: 42n, error: SaAisErrorT.SA_AIS_OK, node: { ...record(2), member: true, initialViewNumber: 1n } } });
     assert.deepEqual(core.nodeGetAsync(7, 2, 43n, 9, 0)[1], { type: 'nodeGetCallback', conn: 7, callback: { invocation: 43n, error: SaAisErrorT.SA_AIS_ERR_NOT_EXIST, node: undefined } });
     core.confChange(regular([1, 2, 3], 8n), 0);
     assert.deepEqual(core.nodeGetAsync(7, 3, 44n, 3, 0), [{ type: 'respond', req: 3, error: SaAisErrorT.SA_AIS_OK }]);

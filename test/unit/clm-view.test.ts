@@ -14,7 +14,8 @@ import type { ConfChange } from '../../aisexec/services/service.js';
 
 const { SA_CLM_NODE_NO_CHANGE: NO_CHANGE, SA_CLM_NODE_JOINED: JOINED, SA_CLM_NODE_LEFT: LEFT, SA_CLM_NODE_RECONFIGURED: RECONFIGURED } = SaClmClusterChangesT;
 
-function localNode(id: number, boot = 1_700_000_000n): LocalNode {
+/** What node `id` says about itself in its record. */
+function localRecord(id: number, boot = 1_700_000_000n) {
   return {
     nodeId: id,
     nodeAddress: { family: SaClmNodeAddressFamilyT.SA_CLM_AF_INET, length: `10.0.0.${id}`.length, value: `10.0.0.${id}` },
@@ -23,18 +24,25 @@ function localNode(id: number, boot = 1_700_000_000n): LocalNode {
   };
 }
 
+function localNode(id: number, incarnation: bigint, boot?: bigint): LocalNode {
+  return { ...localRecord(id, boot), incarnation };
+}
+
 /** A cluster of cores with one tracking client each (conn 100 + id, CHANGES; conn 200 + id, CHANGES_ONLY). */
 class Cluster {
   readonly cores = new Map<number, ClmCore>();
   readonly actions = new Map<number, ClmAction[]>();
   private seq = 0n;
+  /** Incarnations handed out so far: every boot is a new executive process. */
+  private starts = 0n;
 
   constructor(ids: number[]) {
     for (const id of ids) this.boot(id);
   }
 
   boot(id: number, boot?: bigint): ClmCore {
-    const core = new ClmCore(localNode(id, boot));
+    this.starts++;
+    const core = new ClmCore(localNode(id, 0x5eed_0000_0000n + this.starts, boot));
     this.cores.set(id, core);
     this.actions.set(id, []);
     core.track(100 + id, 1, SA_TRACK_CHANGES, false, 0);
@@ -113,7 +121,7 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     c.form([1]);
     const v = c.core(1).view;
     assert.equal(v.viewNumber, 1n);
-    assert.deepEqual(v.members(), [{ ...localNode(1), member: true, initialViewNumber: 1n }]);
+    assert.deepEqual(v.members(), [{ ...localRecord(1), member: true, initialViewNumber: 1n }]);
     const [cb] = c.callbacks(1, 101);
     assert.equal(cb!.viewNumber, 1n);
     assert.equal(cb!.numberOfMembers, 1);
@@ -165,7 +173,7 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
       assert.deepEqual(c.changesOf(id, 200 + id), [[[3, LEFT, false]]]);
     }
     // The record of the node that left stays in the table, not a member; node queries say it does not exist.
-    assert.deepEqual(c.core(1).view.table().map((n) => [n.nodeId, n.member]), [[1, true], [2, true], [3, false]]);
+    assert.deepEqual(c.core(1).view.table().map((r) => [r.node.nodeId, r.node.member]), [[1, true], [2, true], [3, false]]);
     const [r] = c.feed(1, (core) => core.nodeGet(9, 7, 3, 1_000_000_000n, 0));
     assert.deepEqual(r, { type: 'respond', req: 7, error: SaAisErrorT.SA_AIS_ERR_NOT_EXIST });
   });

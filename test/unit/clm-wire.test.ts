@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { SaClmClusterChangesT, SaClmNodeAddressFamilyT, type SaClmClusterNodeT } from '../../lib-ais/clm-types.js';
 import { BodyError } from '../../lib-ais/ipc/codec.js';
 import {
-  CLM_ITEM_BYTES, CLM_ITEMS_MAX, CLM_NODE_BYTES, decodeNode, decodeNodeGetAsyncRequest, decodeNodeGetCallback, decodeNodeGetRequest,
+  CLM_ITEM_BYTES, CLM_ITEMS_MAX, CLM_KNOWN_BYTES, CLM_NODE_BYTES, CLM_NODE_JOIN_BYTES_MIN, CLM_NODES_MAX, decodeNode, decodeNodeGetAsyncRequest, decodeNodeGetCallback, decodeNodeGetRequest,
   decodeNodeJoin, decodeTrackCallback, decodeTrackRequest, decodeTrackResult, encodeNode, encodeNodeGetAsyncRequest,
   encodeNodeGetCallback, encodeNodeGetRequest, encodeNodeJoin, encodeTrackCallback, encodeTrackRequest, encodeTrackResult,
 } from '../../lib-ais/ipc/clm.js';
@@ -65,8 +65,45 @@ describe('CLM wire format', () => {
     const missing = encodeNodeGetCallback({ invocation: 4n, error: 12, node: undefined });
     assert.equal(missing.length, 12 + CLM_NODE_BYTES);
     assert.deepEqual(decodeNodeGetCallback(missing), { invocation: 4n, error: 12, node: undefined });
-    const join = { ringRep: 1, ringSeq: 8n, lastView: 2n, node: { ...NODE, member: false, initialViewNumber: 0n } };
+    const join = { ringRep: 1, ringSeq: 8n, lastView: 2n, incarnation: 2n ** 64n - 1n, node: { ...NODE, member: false, initialViewNumber: 0n }, known: [] };
     assert.deepEqual(decodeNodeJoin(encodeNodeJoin(join)), join);
+  });
+
+  it('a node-join is 384 bytes plus 12 per known incarnation, at the documented offsets', () => {
+    const join = {
+      ringRep: 7, ringSeq: 0x1_0000_0002n, lastView: 5n, incarnation: 0xfedc_ba98_7654_3210n, node: NODE,
+      known: [{ nodeId: 2, incarnation: 0x1111n }, { nodeId: 0x01020305, incarnation: 2n ** 63n }],
+    };
+    const b = encodeNodeJoin(join);
+    assert.equal(CLM_NODE_JOIN_BYTES_MIN, 384);
+    assert.equal(b.length, 384 + 2 * CLM_KNOWN_BYTES);
+    assert.equal(b.readUInt32LE(0), 7);
+    assert.equal(b.readBigUInt64LE(4), 0x1_0000_0002n);
+    assert.equal(b.readBigUInt64LE(12), 5n);
+    assert.equal(b.readBigUInt64LE(20), 0xfedc_ba98_7654_3210n);
+    assert.deepEqual(b.subarray(28, 28 + CLM_NODE_BYTES), encodeNode(NODE));
+    assert.equal(b.readUInt32LE(380), 2);
+    assert.deepEqual([b.readUInt32LE(384), b.readBigUInt64LE(388)], [2, 0x1111n]);
+    assert.deepEqual([b.readUInt32LE(396), b.readBigUInt64LE(400)], [0x01020305, 2n ** 63n]);
+    assert.deepEqual(decodeNodeJoin(b), join);
+  });
+
+  it('a node-join\'s known incarnations: ascending ids of other nodes, a count that fits the body and CLM_NODES_MAX', () => {
+    const base = { ringRep: 1, ringSeq: 1n, lastView: 0n, incarnation: 9n, node: { ...NODE, nodeId: 5 } };
+    const k = (...ids: number[]) => ids.map((nodeId) => ({ nodeId, incarnation: 1n }));
+    assert.deepEqual(decodeNodeJoin(encodeNodeJoin({ ...base, known: k(1, 4, 6) })).known, k(1, 4, 6));
+    for (const ids of [[4, 4], [6, 4], [5], [0], [0xffffffff]]) {
+      assert.throws(() => decodeNodeJoin(encodeNodeJoin({ ...base, known: k(...ids) })), BodyError, `known ${ids.join(',')}`);
+    }
+    const b = encodeNodeJoin({ ...base, known: k(1) });
+    assert.throws(() => decodeNodeJoin(b.subarray(0, b.length - 1)), /need/);
+    assert.throws(() => decodeNodeJoin(Buffer.concat([b, Buffer.alloc(1)])), /need/);
+    const many = Buffer.from(b);
+    many.writeUInt32LE(CLM_NODES_MAX, 380);
+    assert.throws(() => decodeNodeJoin(many), /exceed/);
+    assert.throws(() => encodeNodeJoin({ ...base, known: k(...Array.from({ length: CLM_NODES_MAX }, (_, i) => i + 10)) }), RangeError);
+    const most = encodeNodeJoin({ ...base, known: k(...Array.from({ length: CLM_NODES_MAX - 1 }, (_, i) => i + 10)) });
+    assert.equal(decodeNodeJoin(most).known.length, CLM_NODES_MAX - 1);
   });
 
   it('refuses bad families, lengths, booleans, changes, counts, trailing bytes and impossible node ids', () => {
@@ -86,7 +123,7 @@ describe('CLM wire format', () => {
     many.writeUInt32LE(1000, 12);
     assert.throws(() => decodeTrackResult(many), /need/, 'a count larger than the body is refused before any allocation');
     assert.throws(() => decodeTrackRequest(encodeTrackRequest({ trackFlags: 1, currentInCallback: false, capacity: 0 }).fill(2, 4, 8)), BodyError);
-    assert.throws(() => decodeNodeJoin(encodeNodeJoin({ ringRep: 1, ringSeq: 1n, lastView: 0n, node: { ...NODE, nodeId: 0 } })), BodyError);
+    assert.throws(() => decodeNodeJoin(encodeNodeJoin({ ringRep: 1, ringSeq: 1n, lastView: 0n, incarnation: 1n, node: { ...NODE, nodeId: 0 }, known: [] })), BodyError);
   });
 
   it('decoders throw BodyError and nothing else on arbitrary bytes (property)', () => {
@@ -108,12 +145,20 @@ describe('this node\'s CLM record', () => {
 
   it('takes the address and name of its nodelist entry, the hostname without a name, and the boot time in ns', () => {
     const c = config([{ nodeid: 1, ring0Addr: '192.0.2.1', name: 'alpha' }, { nodeid: 2, ring0Addr: 'fd00::2' }]);
-    assert.deepEqual(localClmNode(c, 1, machine), {
+    assert.deepEqual(localClmNode(c, 1, machine, 77n), {
       nodeId: 1, nodeAddress: { family: SaClmNodeAddressFamilyT.SA_CLM_AF_INET, length: 9, value: '192.0.2.1' },
-      nodeName: 'alpha', bootTimestamp: 1_700_000_000_000_000_000n,
+      nodeName: 'alpha', bootTimestamp: 1_700_000_000_000_000_000n, incarnation: 77n,
     });
     const two = localClmNode(c, 2, machine);
     assert.deepEqual([two.nodeAddress.family, two.nodeAddress.value, two.nodeName], [SaClmNodeAddressFamilyT.SA_CLM_AF_INET6, 'fd00::2', 'host-a']);
+  });
+
+  it('each start gets its own random 64-bit incarnation', () => {
+    const c = config([{ nodeid: 1, ring0Addr: '192.0.2.1' }]);
+    const seen = new Set(Array.from({ length: 64 }, () => localClmNode(c, 1, machine).incarnation));
+    assert.equal(seen.size, 64);
+    for (const v of seen) assert.ok(v >= 0n && v < 2n ** 64n);
+    assert.ok([...seen].some((v) => v >= 2n ** 63n), 'the top bit is used');
   });
 
   it('without a nodelist entry, interface 0\'s bindnetaddr, else the loopback', () => {

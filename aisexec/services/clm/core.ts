@@ -67,7 +67,8 @@ export class ClmCore {
     if (done === undefined) return [];
     const out: ClmAction[] = [{
       type: 'log', level: 'notice',
-      text: `view ${done.viewNumber}: members [${done.members.map((m) => m.nodeId).join(' ')}]` + changeText(done.items),
+      text: `view ${done.viewNumber}: members [${done.members.map((m) => m.nodeId).join(' ')}]` + changeText(done.items) +
+        (done.restarted.length > 0 ? ` restarted [${done.restarted.join(' ')}]` : ''),
     }];
     this.notifyTrackers(done, out);
     this.settleQueries(now, out);

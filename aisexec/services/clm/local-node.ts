@@ -1,7 +1,9 @@
 // This node's CLM record from the configuration and the machine: the
 // address of its nodelist entry (ring0_addr), its name (the entry's `name`,
-// else the hostname) and the machine's boot time. I/O at the edge: the
-// readers are injectable for tests.
+// else the hostname), the machine's boot time, and this process's
+// incarnation (random per start). I/O at the edge: the readers are
+// injectable for tests.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { ipFamily } from '../../config/address.js';
@@ -23,7 +25,7 @@ export const MACHINE: MachineFacts = { hostname: () => os.hostname(), bootTimeSe
  * ring0_addr; without an entry, interface 0's bindnetaddr, else the loopback
  * (until the ring reports the address it bound, see docs/clm.md).
  */
-export function localClmNode(config: MainConfig, nodeId: number, machine: MachineFacts = MACHINE): LocalNode {
+export function localClmNode(config: MainConfig, nodeId: number, machine: MachineFacts = MACHINE, incarnation = newIncarnation()): LocalNode {
   const t = config.totem;
   const entry = t.nodes.find((n) => n.nodeid === nodeId);
   const address = entry?.ring0Addr ?? t.interfaces[0]?.bindnetaddr ?? '127.0.0.1';
@@ -34,7 +36,16 @@ export function localClmNode(config: MainConfig, nodeId: number, machine: Machin
     nodeAddress: { family, length: Buffer.byteLength(value, 'utf8'), value },
     nodeName: truncateUtf8(entry?.name ?? machine.hostname(), SA_MAX_NAME_LENGTH),
     bootTimestamp: BigInt(machine.bootTimeSeconds()) * 1_000_000_000n,
+    incarnation,
   };
+}
+
+/**
+ * A random 64-bit id for this executive process. Random rather than the start
+ * time: a clock stepped back cannot make two starts of a node look alike.
+ */
+export function newIncarnation(): bigint {
+  return randomBytes(8).readBigUInt64LE(0);
 }
 
 /** The machine's boot time: `btime` of /proc/stat, else now minus the uptime (whole seconds either way). */

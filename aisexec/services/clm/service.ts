@@ -80,7 +80,7 @@ export class ClmService implements Service {
     this.ctx = ctx;
     this.log = ctx.log;
     const l = this.core.view.local;
-    ctx.log.info(`local node ${l.nodeId}: name ${l.nodeName}, address ${l.nodeAddress.value}, booted ${new Date(Number(l.bootTimestamp / 1_000_000n)).toISOString()}`);
+    ctx.log.info(`local node ${l.nodeId}: name ${l.nodeName}, address ${l.nodeAddress.value}, booted ${new Date(Number(l.bootTimestamp / 1_000_000n)).toISOString()}, incarnation ${hex64(l.incarnation)}`);
   }
 
   execExit(): void {
@@ -110,10 +110,10 @@ export class ClmService implements Service {
       viewNumber: v.viewNumber,
       members: v.members().map((m) => m.nodeId),
       completing: v.pendingMembers,
-      nodes: v.table().map((n) => ({
+      nodes: v.table().map(({ node: n, incarnation }) => ({
         nodeId: n.nodeId, name: n.nodeName, address: n.nodeAddress.value,
         family: n.nodeAddress.family === 2 ? 'inet6' : 'inet', member: n.member,
-        bootTimestamp: n.bootTimestamp, initialViewNumber: n.initialViewNumber,
+        bootTimestamp: n.bootTimestamp, initialViewNumber: n.initialViewNumber, incarnation: hex64(incarnation),
       })),
       trackers: this.core.trackerCount,
       queriesPending: this.core.queriesPending,
@@ -197,4 +197,9 @@ export class ClmService implements Service {
     this.deadlineTimer = setTimeout(() => this.perform(this.core.tick(this.now())), Math.max(0, at - this.now()));
     this.deadlineTimer.unref();
   }
+}
+
+/** An incarnation as 16 hex digits, as logs and the status show it. */
+function hex64(v: bigint): string {
+  return v.toString(16).padStart(16, '0');
 }

@@ -12,10 +12,14 @@
 // the previous complete view. A transitional or a newer regular configuration
 // abandons an incomplete view; the next complete one reports every change
 // since the last report, so nothing is lost and nothing is reported twice.
+// Each executive process has an incarnation (a random id per start); the
+// table keeps the one each record came with, and every join lists those its
+// sender holds for the other members, so that every member sees, from the
+// same joins, which members restarted since some member last saw them.
 // Pure: no clock, no I/O.
 import { assert } from '../../../lib-ais/errors.js';
 import { SaClmClusterChangesT, type SaClmClusterNodeT } from '../../../lib-ais/clm-types.js';
-import { CLM_NODES_MAX, type ClmItem, type ClmNodeJoin } from '../../../lib-ais/ipc/clm.js';
+import { CLM_NODES_MAX, type ClmItem, type ClmKnownIncarnation, type ClmNodeJoin } from '../../../lib-ais/ipc/clm.js';
 import type { ConfChange } from '../service.js';
 
 /** What a node says about itself; member and initialViewNumber are the view's business. */
@@ -24,6 +28,14 @@ export interface LocalNode {
   nodeAddress: SaClmClusterNodeT['nodeAddress'];
   nodeName: string;
   bootTimestamp: bigint;
+  /** This executive process's id (random per start): the same node id with another incarnation is a restarted executive. */
+  incarnation: bigint;
+}
+
+/** A record of the table and the incarnation it came with. */
+export interface ClmTableRow {
+  node: SaClmClusterNodeT;
+  incarnation: bigint;
 }
 
 /** A view that just completed. */
@@ -33,6 +45,8 @@ export interface ViewChange {
   members: SaClmClusterNodeT[];
   /** Members with their change (NO_CHANGE, JOINED, RECONFIGURED), then the nodes that left (LEFT, member false). */
   items: ClmItem[];
+  /** Members some member's table held with another incarnation (executives that restarted), by node id. */
+  restarted: number[];
   /** Whether any item is not NO_CHANGE. */
   changed: boolean;
 }
@@ -44,6 +58,8 @@ export interface ViewCounters {
   joinsForeign: number;
   joinsDuplicate: number;
   recordsEvicted: number;
+  /** Members found restarted: announcing another incarnation than some member's table held. */
+  restartsDetected: number;
 }
 
 interface Pending {
@@ -54,12 +70,12 @@ interface Pending {
 }
 
 export class ClusterView {
-  private readonly records = new Map<number, SaClmClusterNodeT>();
+  private readonly records = new Map<number, ClmTableRow>();
   private memberIds: number[] = [];
   private view = 0n;
   private localInitialView = 0n;
   private pending: Pending | undefined;
-  readonly counters: ViewCounters = { viewsCompleted: 0, viewsAbandoned: 0, joinsStale: 0, joinsForeign: 0, joinsDuplicate: 0, recordsEvicted: 0 };
+  readonly counters: ViewCounters = { viewsCompleted: 0, viewsAbandoned: 0, joinsStale: 0, joinsForeign: 0, joinsDuplicate: 0, recordsEvicted: 0, restartsDetected: 0 };
 
   constructor(readonly local: LocalNode) {}
 
@@ -83,17 +99,17 @@ export class ClusterView {
 
   /** The current view's members, by node id. */
   members(): SaClmClusterNodeT[] {
-    return this.memberIds.map((id) => this.records.get(id)!);
+    return this.memberIds.map((id) => this.records.get(id)!.node);
   }
 
   /** A member's record, or undefined for a node that is not a member of the current view. */
   member(nodeId: number): SaClmClusterNodeT | undefined {
-    return this.isMember(nodeId) ? this.records.get(nodeId) : undefined;
+    return this.isMember(nodeId) ? this.records.get(nodeId)!.node : undefined;
   }
 
-  /** Every record the table holds, members and nodes that left, by node id. */
-  table(): SaClmClusterNodeT[] {
-    return [...this.records.values()].sort((a, b) => a.nodeId - b.nodeId);
+  /** Every record the table holds, members and nodes that left, with its incarnation, by node id. */
+  table(): ClmTableRow[] {
+    return [...this.records.values()].sort((a, b) => a.node.nodeId - b.node.nodeId);
   }
 
   /**
@@ -106,13 +122,22 @@ export class ClusterView {
     this.pending = undefined;
     if (change.type !== 'regular') return undefined;
     assert(change.members.length <= CLM_NODES_MAX, `configuration of ${change.members.length} members exceeds CLM_NODES_MAX ${CLM_NODES_MAX}`);
-    this.pending = { rep: change.ringId.rep, seq: change.ringId.seq, members: [...new Set(change.members)].sort((a, b) => a - b), joins: new Map() };
-    if (!change.members.includes(this.local.nodeId)) return undefined; // not ours to complete; nothing to announce
+    const members = [...new Set(change.members)].sort((a, b) => a - b);
+    this.pending = { rep: change.ringId.rep, seq: change.ringId.seq, members, joins: new Map() };
+    if (!members.includes(this.local.nodeId)) return undefined; // not ours to complete; nothing to announce
+    const known: ClmKnownIncarnation[] = [];
+    for (const id of members) {
+      const row = this.records.get(id);
+      if (id !== this.local.nodeId && row !== undefined) known.push({ nodeId: id, incarnation: row.incarnation });
+    }
+    const { incarnation, ...self } = this.local;
     return {
       ringRep: change.ringId.rep,
       ringSeq: change.ringId.seq,
       lastView: this.view,
-      node: { ...this.local, member: this.isMember(this.local.nodeId), initialViewNumber: this.localInitialView },
+      incarnation,
+      node: { ...self, member: this.isMember(this.local.nodeId), initialViewNumber: this.localInitialView },
+      known,
     };
   }
 
@@ -146,35 +171,41 @@ export class ClusterView {
     for (const j of p.joins.values()) if (j.lastView > last) last = j.lastView;
     const viewNumber = last + 1n;
     const before = new Set(this.memberIds);
+    const restarted = restartedMembers(p);
     const items: ClmItem[] = [];
     for (const id of p.members) {
       const j = p.joins.get(id)!;
-      // A node announcing initial view 0 is a new incarnation: its first view is this one.
-      const fresh = j.node.initialViewNumber === 0n;
+      // A new incarnation (one that has completed no view yet, announcing initial view 0, or a
+      // restarted executive that some member's table knew by an older incarnation): its first
+      // view is this one, and it is JOINED, on every member, itself included.
+      const fresh = j.node.initialViewNumber === 0n || restarted.has(id);
       const node: SaClmClusterNodeT = { ...j.node, member: true, initialViewNumber: fresh ? viewNumber : j.node.initialViewNumber };
       const old = this.records.get(id);
       let change = SaClmClusterChangesT.SA_CLM_NODE_NO_CHANGE;
       if (!before.has(id) || fresh) change = SaClmClusterChangesT.SA_CLM_NODE_JOINED;
-      else if (old !== undefined && !sameRecord(old, node)) change = SaClmClusterChangesT.SA_CLM_NODE_RECONFIGURED;
-      this.records.set(id, node);
+      else if (old !== undefined && !sameRecord(old.node, node)) change = SaClmClusterChangesT.SA_CLM_NODE_RECONFIGURED;
+      this.records.set(id, { node, incarnation: j.incarnation });
       if (id === this.local.nodeId) this.localInitialView = node.initialViewNumber;
       items.push({ node, change });
     }
     const now = new Set(p.members);
     for (const id of this.memberIds) {
       if (now.has(id)) continue;
-      const node = { ...this.records.get(id)!, member: false };
-      this.records.set(id, node);
+      const row = this.records.get(id)!;
+      const node = { ...row.node, member: false };
+      this.records.set(id, { node, incarnation: row.incarnation });
       items.push({ node, change: SaClmClusterChangesT.SA_CLM_NODE_LEFT });
     }
     this.memberIds = [...p.members];
     this.view = viewNumber;
     this.evict(now);
     this.counters.viewsCompleted++;
+    this.counters.restartsDetected += restarted.size;
     return {
       viewNumber,
       members: this.members(),
       items,
+      restarted: [...restarted].sort((a, b) => a - b),
       changed: items.some((it) => it.change !== SaClmClusterChangesT.SA_CLM_NODE_NO_CHANGE),
     };
   }
@@ -188,6 +219,22 @@ export class ClusterView {
       this.counters.recordsEvicted++;
     }
   }
+}
+
+/**
+ * Members that announced another incarnation than some member's table holds
+ * for them: executives that restarted since that member last saw them. Read
+ * from the joins alone, so every member finds the same set.
+ */
+function restartedMembers(p: Pending): Set<number> {
+  const restarted = new Set<number>();
+  for (const j of p.joins.values()) {
+    for (const k of j.known) {
+      const theirs = p.joins.get(k.nodeId);
+      if (theirs !== undefined && theirs.incarnation !== k.incarnation) restarted.add(k.nodeId);
+    }
+  }
+  return restarted;
 }
 
 function sameRecord(a: SaClmClusterNodeT, b: SaClmClusterNodeT): boolean {
