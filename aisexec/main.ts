@@ -68,19 +68,16 @@ async function runForeground(args: Args, version: string): Promise<void> {
     logs.close();
     fail(ExitCode.INIT_SERVICES, `cannot start: ${(e as Error).message}`);
   }
-  try {
-    await exec.start();
-  } catch (e) {
-    log.error(`cannot start: ${(e as Error).message}`);
-    await exec.stop('start failed').catch(() => {});
-    logs.close();
-    fail(ExitCode.INIT_SERVICES, `cannot start: ${(e as Error).message}`);
-  }
-  process.send?.({ ready: true, pid: process.pid });
-  if (process.connected) process.disconnect();
-
+  // Signal handlers go in before the executive starts: it says "ready" from inside start(), and a SIGTERM
+  // read off that line must not meet the default action (death by signal) in the moment before they exist.
+  let started = false;
+  let pending: string | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
+    if (!started) {
+      pending = signal;
+      return;
+    }
     if (stopping) {
       log.warning(`${signal} during shutdown; exiting now`);
       process.exit(ExitCode.EXIT);
@@ -93,6 +90,18 @@ async function runForeground(args: Args, version: string): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await exec.start();
+  } catch (e) {
+    log.error(`cannot start: ${(e as Error).message}`);
+    await exec.stop('start failed').catch(() => {});
+    logs.close();
+    fail(ExitCode.INIT_SERVICES, `cannot start: ${(e as Error).message}`);
+  }
+  process.send?.({ ready: true, pid: process.pid });
+  if (process.connected) process.disconnect();
+  started = true;
+  if (pending !== undefined) shutdown(pending);
   process.on('SIGUSR2', () => log.notice(`status: ${JSON.stringify(exec.status(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`));
   let crashed = false;
   process.on('uncaughtException', (e) => {
