@@ -182,6 +182,50 @@ describe('CLM core: tracking and node queries on one node', () => {
     assert.equal(core.queriesPending, CLM_QUERIES_PENDING_MAX / 2);
   });
 
+  it('a member re-announcing the incarnation this node holds for it is NO_CHANGE; the join lists the incarnations held', () => {
+    const core = twoNodeCore();
+    core.track(1, 1, SA_TRACK_CHANGES, false, 0);
+    const mine = core.confChange(regular([1, 2, 3], 8n), 0).find((a): a is Extract<ClmAction, { type: 'mcast' }> => a.type === 'mcast')!.join;
+    assert.deepEqual(mine.known, [{ nodeId: 2, incarnation: node(2).incarnation }], 'node 1 lists what it holds for the other members (3: nothing)');
+    assert.equal(mine.incarnation, node(1).incarnation);
+    core.nodeJoin(mine, 1, 0);
+    core.nodeJoin({ ...joinOf(2, 8n, 1), lastView: 1n, node: { ...record(2), member: true, initialViewNumber: 1n } }, 2, 0);
+    const out = core.nodeJoin(joinOf(3, 8n, 1), 3, 0);
+    const [cb] = out.filter((a): a is Extract<ClmAction, { type: 'trackCallback' }> => a.type === 'trackCallback');
+    assert.deepEqual(cb!.callback.items.map((it) => [it.node.nodeId, it.change, it.node.initialViewNumber]), [
+      [1, SaClmClusterChangesT.SA_CLM_NODE_NO_CHANGE, 1n], [2, SaClmClusterChangesT.SA_CLM_NODE_NO_CHANGE, 1n], [3, SaClmClusterChangesT.SA_CLM_NODE_JOINED, 2n],
+    ]);
+    assert.equal(core.view.counters.restartsDetected, 0);
+  });
+
+  it('a member announcing a new incarnation is JOINED with the completing view as initial view, though it was a member and says initial view 1', () => {
+    const core = twoNodeCore();
+    core.track(1, 1, SA_TRACK_CHANGES, false, 0);
+    const mine = core.confChange(regular([1, 2], 8n), 0).find((a): a is Extract<ClmAction, { type: 'mcast' }> => a.type === 'mcast')!.join;
+    core.nodeJoin(mine, 1, 0);
+    // Node 2's executive restarted and completed a one-node view (1) before this ring formed:
+    // it announces that view, and a record that looks like the one node 1 holds.
+    const restarted = { ...joinOf(2, 8n, 1), incarnation: node(2, 7n).incarnation, lastView: 1n, node: { ...record(2), member: true, initialViewNumber: 1n } };
+    const out = core.nodeJoin(restarted, 2, 0);
+    assert.equal(core.view.viewNumber, 2n);
+    const [cb] = out.filter((a): a is Extract<ClmAction, { type: 'trackCallback' }> => a.type === 'trackCallback');
+    assert.deepEqual(cb!.callback.items.map((it) => [it.node.nodeId, it.change, it.node.initialViewNumber]), [
+      [1, SaClmClusterChangesT.SA_CLM_NODE_NO_CHANGE, 1n], [2, SaClmClusterChangesT.SA_CLM_NODE_JOINED, 2n],
+    ], 'one JOINED item for the restarted node, no LEFT for its old incarnation');
+    assert.deepEqual(core.view.table().map((r) => [r.node.nodeId, r.incarnation]), [[1, node(1).incarnation], [2, 7n]]);
+    assert.equal(core.view.counters.restartsDetected, 1);
+    const log = out.find((a): a is Extract<ClmAction, { type: 'log' }> => a.type === 'log')!;
+    assert.match(log.text, /joined \[2\] .* restarted \[2\]$/);
+    // The next configuration: node 1 now holds the new incarnation, and node 2 keeps its initial view.
+    const next = core.confChange(regular([1, 2], 12n), 0).find((a): a is Extract<ClmAction, { type: 'mcast' }> => a.type === 'mcast')!.join;
+    assert.deepEqual(next.known, [{ nodeId: 2, incarnation: 7n }]);
+    core.nodeJoin(next, 1, 0);
+    core.nodeJoin({ ...restarted, ringSeq: 12n, lastView: 2n, node: { ...record(2), member: true, initialViewNumber: 2n } }, 2, 0);
+    assert.equal(core.view.viewNumber, 3n);
+    assert.equal(core.view.member(2)!.initialViewNumber, 2n);
+    assert.equal(core.view.counters.restartsDetected, 1);
+  });
+
   it('timeouts convert from SaTimeT ns to ms, rounded up and capped', () => {
     assert.equal(timeoutMs(0n), 0);
     assert.equal(timeoutMs(1n), 1);

@@ -258,6 +258,76 @@ describe('CLM cluster view: several nodes fed the same agreed stream', () => {
     assert.equal(c.core(1).view.member(2)!.bootTimestamp, 1_700_000_500n * 1_000_000_000n);
   });
 
+  it('a restarted executive that completed a one-node view before the others noticed its death is JOINED everywhere, with the merged view as initial view', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.form([1, 2, 3]); // view 1
+    c.form([1, 2, 3]); // view 2
+    c.clear();
+    c.boot(3); // killed and restarted, same machine: only the incarnation tells
+    c.form([3], { previous: new Map([[3, []]]) }); // its own one-node view 1
+    assert.deepEqual(c.core(3).view.member(3)!.initialViewNumber, 1n);
+    c.clear();
+    c.form([1, 2, 3], { previous: new Map([[3, [3]]]), order: [3, 2, 1] });
+    c.assertAgree([1, 2, 3]);
+    for (const id of [1, 2, 3]) {
+      const v = c.core(id).view;
+      assert.equal(v.viewNumber, 3n);
+      assert.deepEqual(v.members().map((m) => m.initialViewNumber), [1n, 1n, 3n], `node ${id}: the restarted node's initial view is the merged view`);
+      assert.deepEqual(v.table().map((r) => r.incarnation), c.core(1).view.table().map((r) => r.incarnation), `node ${id}: the same incarnations`);
+      assert.equal(v.counters.restartsDetected, 1);
+    }
+    for (const id of [1, 2]) {
+      assert.deepEqual(c.changesOf(id, 200 + id), [[[3, JOINED, true]]], `node ${id}: CHANGES_ONLY`);
+      assert.deepEqual(c.changesOf(id, 100 + id), [[[1, NO_CHANGE, true], [2, NO_CHANGE, true], [3, JOINED, true]]], `node ${id}: CHANGES, one item per node`);
+    }
+    // Node 3 was a member of its own last view: the merged view reports itself JOINED too.
+    assert.deepEqual(c.changesOf(3, 203), [[[1, JOINED, true], [2, JOINED, true], [3, JOINED, true]]]);
+  });
+
+  it('a restart whose leave was reported comes back with the view it joined in as initial view, not its own one-node view\'s', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.form([1, 2, 3]); // view 1
+    c.form([1, 2]); // view 2: 3 LEFT
+    c.form([1, 2]); // view 3
+    c.boot(3);
+    c.form([3], { previous: new Map([[3, []]]) }); // view 1 on its own
+    c.clear();
+    c.form([1, 2, 3], { previous: new Map([[3, [3]]]) });
+    c.assertAgree([1, 2, 3]);
+    assert.equal(c.core(1).view.viewNumber, 4n);
+    assert.equal(c.core(3).view.member(3)!.initialViewNumber, 4n);
+    assert.deepEqual(c.changesOf(2, 202), [[[3, JOINED, true]]]);
+  });
+
+  it('the same incarnations re-forming, partitioning and merging are never taken for restarts', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.form([1, 2, 3]);
+    c.clear();
+    c.form([1, 2, 3], { order: [2, 3, 1] });
+    for (const id of [1, 2, 3]) assert.deepEqual(c.changesOf(id, 100 + id), [], `node ${id}: nothing changed, no callback`);
+    c.form([1, 2]);
+    c.form([3], { previous: new Map([[3, [1, 2, 3]]]) }); // 3 alone completes a view of its own, as a restart would
+    c.clear();
+    c.form([1, 2, 3]);
+    c.assertAgree([1, 2, 3]);
+    assert.deepEqual(c.changesOf(1, 201), [[[3, JOINED, true]]]);
+    assert.deepEqual(c.core(1).view.members().map((m) => m.initialViewNumber), [1n, 1n, 1n], 'a partitioned node keeps its initial view');
+    for (const id of [1, 2, 3]) assert.equal(c.core(id).view.counters.restartsDetected, 0);
+  });
+
+  it('a node no member has seen before keeps the initial view of the one-node view it completed first', () => {
+    const c = new Cluster([1, 2]);
+    c.form([1, 2]);
+    c.form([1, 2]);
+    c.boot(3);
+    c.form([3], { previous: new Map([[3, []]]) });
+    c.clear();
+    c.form([1, 2, 3]);
+    c.assertAgree([1, 2, 3]);
+    assert.deepEqual(c.core(1).view.members().map((m) => m.initialViewNumber), [1n, 1n, 1n]);
+    assert.deepEqual(c.changesOf(1, 201), [[[3, JOINED, true]]]);
+  });
+
   it('a member whose name or address changed is RECONFIGURED', () => {
     const c = new Cluster([1, 2]);
     c.form([1, 2]);
