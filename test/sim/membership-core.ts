@@ -1,33 +1,14 @@
-// The real TotemCore as the simulator's CoreLike, for the membership protocol
-// contract (a node boots alone with only its ring seq from stable storage and
-// finds the others through joins). Kept apart so the simulator compiles and
-// skips cleanly while aisexec/totem/core.ts is still the fixed-membership core.
-import { TotemCore } from '../../aisexec/totem/core.js';
-import type { NodeId } from '../../aisexec/totem/types.js';
-import type { CoreFactory, CoreLike } from './cluster.js';
+// The real TotemCore as the simulator's CoreLike (the membership protocol: a
+// node boots alone with only its ring seq from stable storage and finds the
+// others through joins).
+import { TotemCore, type TotemCoreConfig } from '../../aisexec/totem/core.js';
+import type { CoreFactory } from './cluster.js';
 
-/** The membership core's settings (aisexec/totem/core.ts TotemCoreConfig), minus the per-node ones. */
-export interface RingSettings {
-  tokenMs: number;
-  tokenRetransmitMs: number;
-  joinMs: number;
-  consensusMs: number;
-  failWaitMs: number;
-  mergeMs: number;
-  holdMs: number;
-  seqnoUnchangedConst: number;
-  failRecvConst: number;
-  windowSize: number;
-  maxMessages: number;
-  missCountConst: number;
-  tokenHold: boolean;
-}
-
-type MembershipCtor = new (cfg: RingSettings & { nodeId: NodeId; ringSeq: bigint }) => CoreLike;
-const Core = TotemCore as unknown as MembershipCtor;
+/** The core's settings minus the per-node ones (its id and the ring seq its disk holds). */
+export type RingSettings = Omit<TotemCoreConfig, 'nodeId' | 'ringSeq' | 'source'>;
 
 export function membershipCoreFactory(settings: RingSettings): CoreFactory {
-  return (nodeId, ringSeq) => new Core({ ...settings, nodeId, ringSeq });
+  return (nodeId, ringSeq) => new TotemCore({ ...settings, nodeId, ringSeq });
 }
 
 let missing: string | null | undefined;
@@ -36,15 +17,15 @@ let missing: string | null | undefined;
 export function membershipCoreMissing(): string | undefined {
   if (missing === undefined) {
     try {
-      const probe = new Core({
-        nodeId: 1, ringSeq: 0n, tokenMs: 1000, tokenRetransmitMs: 238, joinMs: 50, consensusMs: 1200, failWaitMs: 200, mergeMs: 200,
+      const probe = membershipCoreFactory({
+        tokenMs: 1000, tokenRetransmitMs: 238, joinMs: 50, consensusMs: 1200, failWaitMs: 200, mergeMs: 200,
         holdMs: 180, seqnoUnchangedConst: 30, failRecvConst: 2500, windowSize: 50, maxMessages: 17, missCountConst: 5, tokenHold: true,
-      });
+      })(1, 0n);
       probe.step({ kind: 'start', now: 0 });
       missing = ['gather', 'commit', 'recovery', 'operational'].includes(probe.currentState) ? null : `a started core is in state ${probe.currentState}`;
     } catch (e) {
       missing = `the core rejects the membership configuration: ${(e as Error).message}`;
     }
   }
-  return missing === null ? undefined : `aisexec/totem/core.ts is not the membership core yet (${missing})`;
+  return missing === null ? undefined : `aisexec/totem/core.ts cannot run the membership simulation (${missing})`;
 }

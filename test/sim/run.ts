@@ -6,6 +6,7 @@
 // deliver everything within the liveness bound; then a quiet period in which
 // nothing may change. Then every invariant is checked over the history.
 import { deriveConsensusMs, deriveHoldMs, deriveTokenRetransmitMs, TOTEM_DEFAULTS } from '../../aisexec/config/totemconfig.js';
+import { deriveFailWaitMs } from '../../aisexec/totem/core.js';
 import type { NodeId } from '../../aisexec/totem/types.js';
 import { SimCluster, type CoreFactory } from './cluster.js';
 import { FAULT_KINDS, planFaults, type FaultKind } from './faults.js';
@@ -93,7 +94,7 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     tokenRetransmitMs,
     joinMs,
     consensusMs: deriveConsensusMs(tokenMs),
-    failWaitMs: Math.max(4 * joinMs, Math.trunc(tokenMs / 5)),
+    failWaitMs: deriveFailWaitMs(tokenMs, joinMs, deriveConsensusMs(tokenMs)),
     mergeMs: TOTEM_DEFAULTS.mergeMs,
     holdMs: deriveHoldMs(tokenRetransmitMs),
     seqnoUnchangedConst: prng.chance(0.5) ? TOTEM_DEFAULTS.seqnoUnchangedConst : prng.int(2, 10),
