@@ -2,74 +2,150 @@
 // (udpu, 127.0.0.1..3, test/helpers/ring-cluster.ts), measured against the
 // corosync 3.1.7 figures of issue 5 (udpu, 3 nodes, a 2-core machine).
 //
+//  0. Baseline, same run: a bare token ring of three Node processes
+//     (bench/ring-token.ts: receive a datagram, send it to the next node),
+//     the floor for one token hop on this machine at this moment.
 //  1. Agreed-order throughput: CFG mcast pings (ReqLibCfgMcastPing: the
 //     executive multicasts the payload in agreed order and answers the client
 //     when the message comes back to its own node), pipelined, `window`
 //     outstanding per client; one sender (node 1) and three (one client per
 //     node). A message counts once its sender has delivered it; every node's
-//     `delivered` counter must advance by the same amount (checked per phase).
+//     `delivered` counter must advance by exactly the number sent (checked in
+//     every phase). Also per phase: token rotations, frames, and CPU time per
+//     message of each process (robust to other load on the machine).
 //  2. Self-delivery latency of a 64-byte ping with one outstanding, from the
 //     representative and from another node, next to the IPC round trip alone
-//     (ReqLibCfgPing) measured in the same run.
+//     (ReqLibCfgPing) on the same connection in the same run.
 //  3. Membership changes: kill -9 of a non-representative and of the
 //     representative, and SIGTERM (an orderly leave), each repeated; the time
 //     from the signal to the last survivor's "A new membership (...) was
-//     formed" log line (the executives' logs carry wall-clock ms timestamps,
-//     the same clock as the bench's Date.now()). At token 1000 with
-//     token_coefficient 0 (token_eff 1000 ms) and with the default
-//     coefficient 650 (token_eff 1650 ms, what corosync's 3.43 s used).
+//     formed" log line (the executives log wall-clock ms timestamps, the same
+//     clock as the bench's Date.now(); a status poll every 20 ms confirms it
+//     as an upper bound). At token 1000 with token_coefficient 0 (token_eff
+//     1000 ms) and with the default coefficient 650 (token_eff 1650 ms, the
+//     configuration of corosync's 3.43 s).
 //
-// BENCH_SECONDS (measured seconds per throughput phase), BENCH_WINDOW
-// (outstanding pings per client), BENCH_CALLS (latency samples), BENCH_REPS
-// (repetitions per membership change), BENCH_ONLY=throughput|latency|membership,
-// BENCH_RING_PROFILE=DIR (run the aisexec processes with --cpu-prof into DIR
-// during the throughput and latency phases and print each node's hottest
-// functions).
+// Environment: BENCH_SECONDS (measured seconds per throughput phase, 4),
+// BENCH_WINDOW (outstanding pings per client, 1000), BENCH_CALLS (latency
+// samples, 10000), BENCH_REPS (repetitions per membership change, 7),
+// BENCH_ONLY=throughput|latency|membership, BENCH_PORT (5441; uses it and +4),
+// BENCH_RING_PROFILE=DIR (profile the executives during each measured
+// interval with bench/ring-profile-hook.ts and print where the time goes).
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CfgClient } from '../lib-ais/cfg.js';
 import { SaAisErrorT } from '../lib-ais/errors.js';
 import { MSG_CFG_MCAST_PING } from '../lib-ais/ipc/ids.js';
+import { REPO } from '../test/helpers/executive.js';
 import { RingCluster, sleep, type RingStatus } from '../test/helpers/ring-cluster.js';
 import { round, summarise } from './stats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
-const WINDOW = Number(process.env['BENCH_WINDOW'] ?? 256);
+const WINDOW = Number(process.env['BENCH_WINDOW'] ?? 1000);
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 10_000);
 const REPS = Number(process.env['BENCH_REPS'] ?? 7);
 const ONLY = process.env['BENCH_ONLY'];
 const PROFILE_DIR = process.env['BENCH_RING_PROFILE'];
 const PORT = Number(process.env['BENCH_PORT'] ?? 5441);
 
-/** corosync 3.1.7, udpu, 3 nodes, measured on a 2-core machine like this one (issue 5). */
+/** corosync 3.1.7, udpu, 3 nodes, measured on a 2-core machine like this one (issue 5); crash at token 1000, coefficient 650. */
 export const COROSYNC = { msgs_per_s_64: 66_000, msgs_per_s_1k: 36_000, p50_us_64: 87, crash_to_ring_ms: 3430 };
 
 const NODES = [1, 2, 3];
 
 // ------------------------------------------------------------ CPU accounting
 
-/** utime + stime of a process in ms (Linux /proc; clock ticks are 100 Hz). */
+/** utime + stime of a process in ms (Linux /proc; USER_HZ is 100). */
 function cpuMsOf(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
+/** The main thread's time on a CPU and waiting for one (runnable, not running), in ms (/proc/PID/schedstat). */
+function schedOf(pid: number): { runMs: number; waitMs: number } {
+  const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number) as [number, number];
+  return { runMs: run / 1e6, waitMs: wait / 1e6 };
+}
+
+interface CpuUse { wallMs: number; nodesMs: number[]; benchMs: number; nodesWaitMs: number[] }
+
 class CpuMeter {
   private readonly t0 = performance.now();
   private readonly self0 = process.cpuUsage();
   private readonly nodes0: number[];
+  private readonly wait0: number[];
   constructor(private readonly cluster: RingCluster) {
     this.nodes0 = NODES.map((i) => cpuMsOf(cluster.node(i).proc!.pid!));
+    this.wait0 = NODES.map((i) => schedOf(cluster.node(i).proc!.pid!).waitMs);
   }
-  /** Each aisexec's and the bench process's CPU use over the interval, in % of one core. */
-  read(): { nodes: number[]; bench: number } {
-    const wall = performance.now() - this.t0;
+  read(): CpuUse {
     const self = process.cpuUsage(this.self0);
     return {
-      nodes: NODES.map((i, k) => Math.round((100 * (cpuMsOf(this.cluster.node(i).proc!.pid!) - this.nodes0[k]!)) / wall)),
-      bench: Math.round((100 * (self.user + self.system)) / 1000 / wall),
+      wallMs: performance.now() - this.t0,
+      nodesMs: NODES.map((i, k) => cpuMsOf(this.cluster.node(i).proc!.pid!) - this.nodes0[k]!),
+      benchMs: (self.user + self.system) / 1000,
+      nodesWaitMs: NODES.map((i, k) => schedOf(this.cluster.node(i).proc!.pid!).waitMs - this.wait0[k]!),
     };
+  }
+}
+
+// ---------------------------------------------------------------- profiling
+
+/** Starts or stops the profilers of every executive (bench/ring-profile-hook.ts). */
+function profileToggle(cluster: RingCluster): void {
+  if (PROFILE_DIR !== undefined) for (const i of NODES) cluster.signal(i, 'SIGWINCH');
+}
+
+interface CpuProfile { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] }
+
+function shortUrl(url: string): string {
+  return url.replace(/^.*\/dist\//, '').replace(/^file:\/\//, '');
+}
+
+/** Self time of a V8 .cpuprofile by function and by file (or native/V8 bucket), hottest first, in % of the interval. */
+export function profileSummary(file: string, top = 20): { functions: Array<[string, number]>; files: Array<[string, number]> } {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const fns = new Map<string, number>();
+  const files = new Map<string, number>();
+  let total = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const cf = byId.get(p.samples[i]!)!.callFrame;
+    const dt = p.timeDeltas[i] ?? 0;
+    const u = shortUrl(cf.url);
+    const fn = `${cf.functionName || '(anonymous)'}${u === '' ? '' : ` ${u}:${cf.lineNumber + 1}`}`;
+    fns.set(fn, (fns.get(fn) ?? 0) + dt);
+    const bucket = u === '' ? (cf.functionName.startsWith('(') ? cf.functionName : '(native: syscalls, buffers)') : u.startsWith('node:') ? u.replace(/^(node:(internal\/)?[a-z_]+).*$/, '$1') : u;
+    files.set(bucket, (files.get(bucket) ?? 0) + dt);
+    total += dt;
+  }
+  const pct = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => [k, round((100 * t) / total, 1)] as [string, number]);
+  return { functions: pct(fns), files: pct(files) };
+}
+
+// ------------------------------------------------------------------ baseline
+
+/** Rotations per second of a bare token ring of three Node processes (bench/ring-token.ts). */
+async function tokenBaseline(port: number, ms: number): Promise<{ rotationsPerS: number; hopUs: number }> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const kids = NODES.map((i) => fork(path.join(here, 'ring-token.ts'), [i, NODES.length, port, 72, ms].map(String), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  try {
+    await Promise.all(kids.map((k) => once(k, 'message')));
+    kids[0]!.send('go');
+    const [r] = (await once(kids[0]!, 'message')) as [{ rotations: number; ms: number }];
+    const perS = (r.rotations * 1000) / r.ms;
+    return { rotationsPerS: Math.round(perS), hopUs: round(1e6 / perS / NODES.length, 1) };
+  } finally {
+    await Promise.all(kids.map(async (k) => {
+      if (k.exitCode !== null || k.signalCode !== null) return;
+      process.kill(k.pid!, 'SIGTERM');
+      await once(k, 'exit');
+    }));
   }
 }
 
@@ -94,35 +170,34 @@ function pump(c: CfgClient, payload: Buffer, window: number): Pump {
       return inflight === 0 ? Promise.resolve() : new Promise<void>((r) => { drained = r; });
     },
   };
+  const fail = (e: Error): never => { throw e; };
   const done = (r: { error: SaAisErrorT }): void => {
     inflight--;
     if (r.error === SaAisErrorT.SA_AIS_OK) p.ok++;
     else if (r.error === SaAisErrorT.SA_AIS_ERR_TRY_AGAIN) p.tryAgain++;
-    else throw new Error(`mcast ping failed: ${SaAisErrorT[r.error]}`);
+    else fail(new Error(`mcast ping failed: ${SaAisErrorT[r.error]}`));
     if (stopping) { if (inflight === 0) drained(); } else issue();
   };
   const issue = (): void => {
     while (inflight < window) {
       inflight++;
-      c.conn.request(MSG_CFG_MCAST_PING, payload).then(done, (e: Error) => { throw e; });
+      c.conn.request(MSG_CFG_MCAST_PING, payload).then(done, fail);
     }
   };
   issue();
   return p;
 }
 
-async function deliveredCounts(cluster: RingCluster): Promise<number[]> {
-  const ss = await Promise.all(NODES.map((i) => cluster.status(i)));
-  return ss.map((s) => s.counters['delivered'] as number);
-}
+type FullStatus = RingStatus & { packer: Record<string, number>; config: Record<string, number> };
 
-/** The ring's own counters, summed over the nodes: what a throughput phase cost in tokens and frames. */
-interface RingCounters { rotations: number; frames: number; retransmitted: number; tokenRetransmits: number; messages: number }
+/** What the ring did, summed over the nodes (rotations: tokens node 1 received). */
+interface RingCounters { delivered: number[]; rotations: number; frames: number; retransmitted: number; tokenRetransmits: number; messages: number }
 
 async function ringCounters(cluster: RingCluster): Promise<RingCounters> {
-  const ss = (await Promise.all(NODES.map((i) => cluster.status(i)))) as Array<RingStatus & { packer: Record<string, number> }>;
-  const sum = (f: (s: RingStatus & { packer: Record<string, number> }) => number) => ss.reduce((a, s) => a + f(s), 0);
+  const ss = (await Promise.all(NODES.map((i) => cluster.status(i)))) as FullStatus[];
+  const sum = (f: (s: FullStatus) => number) => ss.reduce((a, s) => a + f(s), 0);
   return {
+    delivered: ss.map((s) => s.counters['delivered'] as number),
     rotations: ss[0]!.counters['tokensReceived'] as number,
     frames: sum((s) => s.counters['mcastsSent'] as number),
     retransmitted: sum((s) => s.counters['mcastsRetransmitted'] as number),
@@ -135,46 +210,62 @@ interface ThroughputResult {
   bytes: number;
   senders: number;
   msgsPerS: number;
-  mbPerS: number;
   tryAgain: number;
-  deliveredEqual: boolean;
-  deliveredDelta: number[];
   sent: number;
-  cpu: { nodes: number[]; bench: number };
-  /** Per second of the measured interval (rotations: tokens seen by node 1). */
-  ring: RingCounters & { msgsPerFrame: number; framesPerRotation: number };
+  deliveredDelta: number[];
+  deliveredEqual: boolean;
+  rotationsPerS: number;
+  framesPerS: number;
+  msgsPerFrame: number;
+  framesPerRotation: number;
+  retransmitted: number;
+  /** CPU % of one core over the interval, and CPU µs per message, per executive and for the bench (the clients). */
+  cpuPct: number[];
+  /** How much of the interval each executive's main thread was runnable but waiting for a CPU (other load, or too few cores). */
+  runqueueWaitPct: number[];
+  cpuUsPerMsg: number[];
+  benchCpuPct: number;
+  benchCpuUsPerMsg: number;
 }
 
 async function throughput(cluster: RingCluster, clients: CfgClient[], bytes: number, senders: number): Promise<ThroughputResult> {
   const payload = Buffer.alloc(bytes, 0x5a);
-  const before = await deliveredCounts(cluster);
+  const before = await ringCounters(cluster);
   const pumps = clients.slice(0, senders).map((c) => pump(c, payload, WINDOW));
+  const okNow = () => pumps.reduce((a, p) => a + p.ok, 0);
   await sleep(500); // warm-up: queues fill, the JIT settles
-  const ok0 = pumps.reduce((a, p) => a + p.ok, 0);
+  const rc0 = await ringCounters(cluster);
+  profileToggle(cluster);
+  const ok0 = okNow();
   const t0 = performance.now();
   const cpu = new CpuMeter(cluster);
-  const rc0 = await ringCounters(cluster);
   await sleep(SECONDS * 1000);
-  const ok1 = pumps.reduce((a, p) => a + p.ok, 0);
+  const ok1 = okNow();
   const t1 = performance.now();
-  const usage = cpu.read();
+  const use = cpu.read();
+  profileToggle(cluster);
   const rc1 = await ringCounters(cluster);
-  const perS = (k: keyof RingCounters) => Math.round(((rc1[k] - rc0[k]) * 1000) / (t1 - t0));
-  const ring = {
-    rotations: perS('rotations'), frames: perS('frames'), retransmitted: perS('retransmitted'), tokenRetransmits: perS('tokenRetransmits'), messages: perS('messages'),
-    msgsPerFrame: round((rc1.messages - rc0.messages) / Math.max(1, rc1.frames - rc0.frames), 1),
-    framesPerRotation: round((rc1.frames - rc0.frames) / Math.max(1, rc1.rotations - rc0.rotations), 1),
-  };
   await Promise.all(pumps.map((p) => p.stop()));
-  const sent = pumps.reduce((a, p) => a + p.ok, 0);
+  const sent = okNow();
   // Every answered ping was delivered at its sender; the others deliver it within a rotation or two.
-  let after = await deliveredCounts(cluster);
-  for (let k = 0; k < 50 && new Set(after).size > 1; k++) { await sleep(20); after = await deliveredCounts(cluster); }
-  const delta = after.map((a, k) => a - before[k]!);
-  const msgsPerS = ((ok1 - ok0) * 1000) / (t1 - t0);
+  let after = await ringCounters(cluster);
+  for (let k = 0; k < 50 && new Set(after.delivered).size > 1; k++) { await sleep(20); after = await ringCounters(cluster); }
+  const delta = after.delivered.map((a, k) => a - before.delivered[k]!);
+  const msgs = ok1 - ok0;
+  const frames = rc1.frames - rc0.frames;
+  const perS = (x: number) => Math.round((x * 1000) / (t1 - t0));
   return {
-    bytes, senders, msgsPerS: Math.round(msgsPerS), mbPerS: round((msgsPerS * bytes) / 1e6, 2), tryAgain: pumps.reduce((a, p) => a + p.tryAgain, 0),
-    deliveredEqual: delta.every((d) => d === delta[0]) && delta[0] === sent, deliveredDelta: delta, sent, cpu: usage, ring,
+    bytes, senders, msgsPerS: perS(msgs), tryAgain: pumps.reduce((a, p) => a + p.tryAgain, 0), sent,
+    deliveredDelta: delta, deliveredEqual: delta.every((d) => d === sent),
+    rotationsPerS: perS(rc1.rotations - rc0.rotations), framesPerS: perS(frames),
+    msgsPerFrame: round((rc1.messages - rc0.messages) / Math.max(1, frames), 1),
+    framesPerRotation: round(frames / Math.max(1, rc1.rotations - rc0.rotations), 1),
+    retransmitted: rc1.retransmitted - rc0.retransmitted + rc1.tokenRetransmits - rc0.tokenRetransmits,
+    cpuPct: use.nodesMs.map((ms) => Math.round((100 * ms) / use.wallMs)),
+    runqueueWaitPct: use.nodesWaitMs.map((ms) => Math.round((100 * ms) / use.wallMs)),
+    cpuUsPerMsg: use.nodesMs.map((ms) => round((1000 * ms) / Math.max(1, msgs), 1)),
+    benchCpuPct: Math.round((100 * use.benchMs) / use.wallMs),
+    benchCpuUsPerMsg: round((1000 * use.benchMs) / Math.max(1, msgs), 1),
   };
 }
 
@@ -196,7 +287,7 @@ async function latency(call: () => Promise<unknown>, n: number): Promise<{ p50: 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const FORMED = /^(\w{3}) (\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) .*A new membership \(([^)]*)\) was formed\. Members ([\d,]*)/;
 
-/** The logger's local-time `Mon DD HH:MM:SS.mmm` as epoch ms (the year is the one nearest to `near`). */
+/** The logger's local-time `Mon DD HH:MM:SS.mmm` as epoch ms (the year nearest to `near`). */
 function logTimeMs(m: RegExpExecArray, near: number): number {
   const y = new Date(near).getFullYear();
   const at = (year: number) => new Date(year, MONTHS.indexOf(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])).getTime();
@@ -216,168 +307,179 @@ function formedSince(output: string, offset: number, near: number): Array<{ atMs
 type ChangeKind = 'crash-nonrep' | 'crash-rep' | 'leave';
 
 interface ChangeSample {
-  kind: ChangeKind;
   victim: number;
   /** Signal to the last survivor's log line for the new ring. */
   logMs: number;
-  /** Signal to the status poll that first saw every survivor in the new ring (an upper bound, 20 ms polls). */
+  /** Signal to the status poll that first saw every survivor in the new ring (an upper bound: 20 ms polls). */
   pollMs: number;
-  /** Rings formed by any survivor on the way (1 when the survivors went straight to the final ring). */
+  /** Distinct rings the survivors formed on the way (1: straight to the final ring). */
   rings: number;
 }
 
 async function membershipChange(cluster: RingCluster, kind: ChangeKind): Promise<ChangeSample> {
-  const s1 = await cluster.status(NODES.find((i) => cluster.node(i).proc?.exitCode === null)!);
+  const s1 = await cluster.status(1);
   const rep = s1.ringId!.rep;
   const victim = kind === 'crash-rep' ? rep : Math.max(...s1.members.filter((m) => m !== rep));
   const survivors = NODES.filter((i) => i !== victim);
   const offsets = survivors.map((i) => cluster.node(i).output.length);
   const t0 = Date.now();
   cluster.signal(victim, kind === 'leave' ? 'SIGTERM' : 'SIGKILL');
-  await cluster.waitExit(victim);
   await cluster.waitRing(survivors, survivors, 20_000);
   const pollMs = Date.now() - t0;
-  await sleep(50); // the log lines are in the pipes by now; let them arrive
+  await cluster.waitExit(victim);
+  await sleep(50); // the log lines are written before the ring answers as operational; let the pipes catch up
   const formed = survivors.map((i, k) => formedSince(cluster.node(i).output, offsets[k]!, t0));
   const finals = formed.map((f) => f.filter((r) => JSON.stringify(r.members) === JSON.stringify(survivors)).at(-1));
   if (finals.some((f) => f === undefined) || new Set(finals.map((f) => f!.ring)).size !== 1) {
-    throw new Error(`${kind} of node ${victim}: survivors' logs do not show one new ring [${survivors.join(',')}]: ${JSON.stringify(formed)}`);
+    throw new Error(`${kind} of node ${victim}: the survivors' logs do not show one new ring [${survivors.join(',')}]: ${JSON.stringify(formed)}`);
   }
   const logMs = Math.max(...finals.map((f) => f!.atMs)) - t0;
   const rings = new Set(formed.flat().map((r) => r.ring)).size;
-  // Back to three for the next repetition.
+  // Back to three for the next repetition; a little quiet so the ring is in its steady state again.
   await cluster.start(victim);
   await cluster.waitRing(NODES, NODES, 20_000);
-  await sleep(300);
-  return { kind, victim, logMs, pollMs, rings };
+  await sleep(500);
+  return { victim, logMs, pollMs, rings };
 }
 
-interface ChangeSummary { median: number; max: number; pollMedian: number; samples: number[]; extraRings: number }
+interface ChangeSummary { medianMs: number; maxMs: number; pollMedianMs: number; samplesMs: number[]; victims: number[]; intermediateRings: number }
 
-function summariseChanges(xs: ChangeSample[]): ChangeSummary {
-  const s = xs.map((x) => x.logMs).sort((a, b) => a - b);
-  const p = xs.map((x) => x.pollMs).sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)]!, max: s.at(-1)!, pollMedian: p[Math.floor((p.length - 1) / 2)]!, samples: xs.map((x) => x.logMs), extraRings: xs.filter((x) => x.rings > 1).length };
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-async function membership(coefficient: number, port: number): Promise<Record<ChangeKind, ChangeSummary>> {
+async function membership(coefficient: number, port: number): Promise<{ tokenEffMs: number; kinds: Record<ChangeKind, ChangeSummary> }> {
   const cluster = new RingCluster({ nodes: 3, port, totem: ['token: 1000', `token_coefficient: ${coefficient}`] });
   try {
     await cluster.startAll();
     await cluster.waitRing(NODES, NODES, 20_000);
-    const st = (await cluster.status(1)) as RingStatus & { config: Record<string, number> };
-    console.log(`ring: token 1000, token_coefficient ${coefficient}: token_eff ${st.config['token']} ms, fail-wait ${st.config['fail_wait']} ms, consensus ${st.config['consensus']} ms`);
-    const out = {} as Record<ChangeKind, ChangeSummary>;
+    const cfg = ((await cluster.status(1)) as FullStatus).config;
+    console.log(`ring: token 1000, token_coefficient ${coefficient}: token_eff ${cfg['token']} ms, fail-wait ${cfg['fail_wait']} ms, consensus ${cfg['consensus']} ms, join ${cfg['join']} ms`);
+    const kinds = {} as Record<ChangeKind, ChangeSummary>;
     for (const kind of ['crash-nonrep', 'crash-rep', 'leave'] as ChangeKind[]) {
       const xs: ChangeSample[] = [];
       for (let r = 0; r < REPS; r++) xs.push(await membershipChange(cluster, kind));
-      out[kind] = summariseChanges(xs);
-      const s = out[kind];
-      console.log(`ring:   ${kind.padEnd(12)} (${xs.map((x) => `n${x.victim}`).join(' ')}): signal to new ring (logs) median ${s.median} ms, max ${s.max} ms; status poll median ${s.pollMedian} ms; samples ${s.samples.join(' ')}${s.extraRings > 0 ? `; ${s.extraRings} with an intermediate ring` : ''}`);
+      const s: ChangeSummary = {
+        medianMs: median(xs.map((x) => x.logMs)), maxMs: Math.max(...xs.map((x) => x.logMs)), pollMedianMs: median(xs.map((x) => x.pollMs)),
+        samplesMs: xs.map((x) => x.logMs), victims: xs.map((x) => x.victim), intermediateRings: xs.filter((x) => x.rings > 1).length,
+      };
+      kinds[kind] = s;
+      console.log(`ring:   ${kind.padEnd(12)} (node ${[...new Set(s.victims)].join(',')}): to the new ring median ${s.medianMs} ms, max ${s.maxMs} ms (logs); status poll median ${s.pollMedianMs} ms; samples ${s.samplesMs.join(' ')}${s.intermediateRings > 0 ? `; ${s.intermediateRings} with an intermediate ring` : ''}`);
     }
-    return out;
+    return { tokenEffMs: cfg['token']!, kinds };
   } finally {
     await cluster.stopAll();
   }
 }
 
-// ---------------------------------------------------------------- profiling
-
-interface CpuProfile { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] }
-
-/** Self time per function of a V8 .cpuprofile, hottest first. */
-export function hotFunctions(file: string, top = 25): Array<{ pct: number; fn: string }> {
-  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  let total = 0;
-  for (let i = 0; i < p.samples.length; i++) {
-    const n = byId.get(p.samples[i]!)!;
-    const dt = p.timeDeltas[i] ?? 0;
-    const cf = n.callFrame;
-    const key = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/(dist|node_modules)\//, '').replace(/^node:/, 'node:')}:${cf.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + dt);
-    total += dt;
-  }
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, t]) => ({ pct: round((100 * t) / total, 1), fn }));
-}
-
 // --------------------------------------------------------------------- main
+
+async function ringPhases(result: Record<string, unknown>): Promise<void> {
+  const env: NodeJS.ProcessEnv = {};
+  if (PROFILE_DIR !== undefined) {
+    const hook = path.join(REPO, 'dist/bench/ring-profile-hook.js');
+    if (!fs.existsSync(hook)) throw new Error(`${hook} is missing: run "npm run build" first`);
+    fs.mkdirSync(PROFILE_DIR, { recursive: true });
+    env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --import ${hook}`.trim();
+    env['RING_PROFILE_DIR'] = path.resolve(PROFILE_DIR);
+  }
+  const phases: string[] = [];
+  const cluster = new RingCluster({ nodes: 3, port: PORT, env });
+  const pids: number[] = [];
+  try {
+    await cluster.startAll();
+    await cluster.waitRing(NODES, NODES, 20_000);
+    for (const i of NODES) pids.push(cluster.node(i).proc!.pid!);
+    const clients = await Promise.all(NODES.map((i) => CfgClient.open({}, { socketPath: cluster.node(i).socketPath })));
+    try {
+      if (ONLY !== 'latency') {
+        console.log(`ring: agreed-order throughput, CFG mcast pings, ${WINDOW} outstanding per client, ${SECONDS} s measured after 0.5 s warm-up`);
+        const tp: ThroughputResult[] = [];
+        for (const bytes of [64, 1024]) {
+          for (const senders of [1, 3]) {
+            phases.push(`throughput ${bytes} B, ${senders} sender(s)`);
+            const r = await throughput(cluster, clients, bytes, senders);
+            tp.push(r);
+            console.log(`ring:   ${String(bytes).padStart(4)} B, ${senders} sender${senders > 1 ? 's' : ' '}: ${r.msgsPerS} msg/s (${round((r.msgsPerS * bytes) / 1e6, 2)} MB/s of payload); TRY_AGAIN ${r.tryAgain}; delivered per node ${r.deliveredDelta.join('/')} of ${r.sent} sent (${r.deliveredEqual ? 'all equal' : 'NOT EQUAL'})`);
+            console.log(`ring:          ${r.rotationsPerS} rotations/s, ${r.framesPerS} frames/s, ${r.framesPerRotation} frames/rotation, ${r.msgsPerFrame} msgs/frame, ${r.retransmitted} retransmissions; CPU % of a core: aisexec ${r.cpuPct.join('/')}, bench ${r.benchCpuPct}; waiting for a CPU %: aisexec ${r.runqueueWaitPct.join('/')}; CPU us per message: aisexec ${r.cpuUsPerMsg.join('/')}, bench ${r.benchCpuUsPerMsg}`);
+          }
+        }
+        const at = (b: number, s: number) => tp.find((r) => r.bytes === b && r.senders === s)!;
+        Object.assign(result, {
+          msgs_per_s_64: Math.max(at(64, 1).msgsPerS, at(64, 3).msgsPerS), msgs_per_s_1k: Math.max(at(1024, 1).msgsPerS, at(1024, 3).msgsPerS),
+          msgs_per_s_64_1sender: at(64, 1).msgsPerS, msgs_per_s_64_3senders: at(64, 3).msgsPerS,
+          msgs_per_s_1k_1sender: at(1024, 1).msgsPerS, msgs_per_s_1k_3senders: at(1024, 3).msgsPerS,
+          cpu_us_per_msg_64_1sender: at(64, 1).cpuUsPerMsg, cpu_us_per_msg_1k_1sender: at(1024, 1).cpuUsPerMsg,
+          rotations_per_s_64_1sender: at(64, 1).rotationsPerS,
+          delivered_equal: tp.every((r) => r.deliveredEqual), window: WINDOW,
+        });
+      }
+      if (ONLY !== 'throughput') {
+        console.log(`ring: self-delivery latency, 64 B mcast ping, one outstanding, ${CALLS} calls each; the IPC round trip alone (ReqLibCfgPing, 64 B) on the same connection`);
+        const payload = Buffer.alloc(64, 0x5a);
+        const measured = async (label: string, call: () => Promise<unknown>) => {
+          phases.push(`latency ${label}`);
+          const r0 = await ringCounters(cluster);
+          profileToggle(cluster);
+          const t0 = performance.now();
+          const r = await latency(call, CALLS);
+          const ms = performance.now() - t0;
+          profileToggle(cluster);
+          const rotationsPerS = Math.round((((await ringCounters(cluster)).rotations - r0.rotations) * 1000) / ms);
+          console.log(`ring:   ${label}: p50 ${r.p50} us, p99 ${r.p99} us (ring: ${rotationsPerS} rotations/s meanwhile)`);
+          return r;
+        };
+        const rep = await measured('mcast ping from node 1 (representative)', () => clients[0]!.mcastPing(payload));
+        const other = await measured('mcast ping from node 2', () => clients[1]!.mcastPing(payload));
+        const ipc = await measured('IPC round trip alone, node 1', () => clients[0]!.ping(payload));
+        Object.assign(result, {
+          p50_us_64: rep.p50, p99_us_64: rep.p99, p50_us_64_node2: other.p50, p99_us_64_node2: other.p99, ipc_p50_us: ipc.p50, ipc_p99_us: ipc.p99,
+        });
+      }
+    } finally {
+      for (const c of clients) c.finalize();
+    }
+  } finally {
+    await cluster.stopAll();
+  }
+  if (PROFILE_DIR !== undefined) {
+    for (const f of fs.readdirSync(PROFILE_DIR).filter((f) => /^aisexec-\d+-\d+\.cpuprofile$/.test(f)).sort()) {
+      const [, pid, k] = /^aisexec-(\d+)-(\d+)/.exec(f)!;
+      const node = pids.indexOf(Number(pid)) + 1;
+      if (node === 0) continue; // another run's file
+      const s = profileSummary(path.join(PROFILE_DIR, f), 15);
+      console.log(`ring: profile of node ${node} during ${phases[Number(k)] ?? '?'} (${path.join(PROFILE_DIR, f)})`);
+      console.log(`ring:   by file: ${s.files.map(([b, p]) => `${b} ${p}%`).join(', ')}`);
+      for (const [fn, p] of s.functions) console.log(`ring:   ${String(p).padStart(5)}%  ${fn}`);
+    }
+  }
+}
 
 export async function run(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = { bench: 'ring', nodes: 3, transport: 'udpu' };
-  const tp: ThroughputResult[] = [];
-  if (ONLY === undefined || ONLY === 'throughput' || ONLY === 'latency') {
-    const env: NodeJS.ProcessEnv = {};
-    if (PROFILE_DIR !== undefined) {
-      fs.mkdirSync(PROFILE_DIR, { recursive: true });
-      env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`;
-    }
-    const cluster = new RingCluster({ nodes: 3, port: PORT, env });
-    try {
-      await cluster.startAll();
-      await cluster.waitRing(NODES, NODES, 20_000);
-      const clients = await Promise.all(NODES.map((i) => CfgClient.open({}, { socketPath: cluster.node(i).socketPath })));
-      try {
-        if (ONLY !== 'latency') {
-          console.log(`ring: agreed-order throughput, CFG mcast pings, ${WINDOW} outstanding per client, ${SECONDS} s measured after 0.5 s warm-up`);
-          for (const bytes of [64, 1024]) {
-            for (const senders of [1, 3]) {
-              const r = await throughput(cluster, clients, bytes, senders);
-              tp.push(r);
-              console.log(`ring:   ${String(bytes).padStart(4)} B, ${senders} sender${senders > 1 ? 's' : ' '}: ${r.msgsPerS} msg/s (${r.mbPerS} MB/s payload), TRY_AGAIN ${r.tryAgain}; delivered per node ${r.deliveredDelta.join('/')} of ${r.sent} sent (${r.deliveredEqual ? 'equal' : 'NOT EQUAL'}); CPU % aisexec ${r.cpu.nodes.join('/')}, bench ${r.cpu.bench}`);
-              console.log(`ring:          per s: ${r.ring.rotations} rotations, ${r.ring.frames} frames (${r.ring.framesPerRotation}/rotation, ${r.ring.msgsPerFrame} msgs/frame), ${r.ring.retransmitted} frames retransmitted, ${r.ring.tokenRetransmits} token retransmits`);
-            }
-          }
-          const at = (b: number, s: number) => tp.find((r) => r.bytes === b && r.senders === s)!;
-          Object.assign(result, {
-            msgs_per_s_64: Math.max(at(64, 1).msgsPerS, at(64, 3).msgsPerS), msgs_per_s_1k: Math.max(at(1024, 1).msgsPerS, at(1024, 3).msgsPerS),
-            msgs_per_s_64_1sender: at(64, 1).msgsPerS, msgs_per_s_64_3senders: at(64, 3).msgsPerS,
-            msgs_per_s_1k_1sender: at(1024, 1).msgsPerS, msgs_per_s_1k_3senders: at(1024, 3).msgsPerS,
-            delivered_equal: tp.every((r) => r.deliveredEqual), window: WINDOW,
-          });
-        }
-        if (ONLY !== 'throughput') {
-          console.log(`ring: self-delivery latency, 64 B mcast ping, one outstanding, ${CALLS} calls each; IPC alone (ReqLibCfgPing, 64 B) in the same run`);
-          const payload = Buffer.alloc(64, 0x5a);
-          const rep = await latency(() => clients[0]!.mcastPing(payload), CALLS);
-          console.log(`ring:   from node 1 (representative): p50 ${rep.p50} us, p99 ${rep.p99} us`);
-          const other = await latency(() => clients[1]!.mcastPing(payload), CALLS);
-          console.log(`ring:   from node 2: p50 ${other.p50} us, p99 ${other.p99} us`);
-          const ipc = await latency(() => clients[0]!.ping(payload), CALLS);
-          console.log(`ring:   IPC round trip alone (node 1): p50 ${ipc.p50} us, p99 ${ipc.p99} us`);
-          Object.assign(result, {
-            p50_us_64: rep.p50, p99_us_64: rep.p99, p50_us_64_node2: other.p50, p99_us_64_node2: other.p99,
-            ipc_p50_us: ipc.p50, ipc_p99_us: ipc.p99,
-          });
-        }
-      } finally {
-        for (const c of clients) c.finalize();
-      }
-    } finally {
-      await cluster.stopAll();
-    }
-    if (PROFILE_DIR !== undefined) {
-      for (const f of fs.readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.cpuprofile'))) {
-        console.log(`ring: profile ${path.join(PROFILE_DIR, f)}, self time:`);
-        for (const h of hotFunctions(path.join(PROFILE_DIR, f))) console.log(`ring:   ${String(h.pct).padStart(5)}%  ${h.fn}`);
-      }
-    }
-  }
+  const load0 = os.loadavg()[0]!;
+  console.log(`ring: baseline: a bare UDP token ring of three Node processes (bench/ring-token.ts), 2 s; load average ${round(load0, 2)} on ${os.cpus().length} CPUs`);
+  const base = await tokenBaseline(PORT + 8, 2000);
+  console.log(`ring:   ${base.rotationsPerS} rotations/s, ${base.hopUs} us per hop`);
+  Object.assign(result, { baseline_rotations_per_s: base.rotationsPerS, baseline_hop_us: base.hopUs });
+  if (ONLY === undefined || ONLY === 'throughput' || ONLY === 'latency') await ringPhases(result);
   if (ONLY === undefined || ONLY === 'membership') {
-    console.log(`ring: membership changes, ${REPS} repetitions each; times from the signal to the last survivor's "A new membership" log line`);
-    const eff1000 = await membership(0, PORT + 4);
-    const eff1650 = await membership(650, PORT + 4);
-    const worst = (m: Record<ChangeKind, ChangeSummary>) => (m['crash-rep'].median >= m['crash-nonrep'].median ? m['crash-rep'] : m['crash-nonrep']);
+    console.log(`ring: membership changes, ${REPS} repetitions each; from the signal to the last survivor's "A new membership" log line`);
+    const a = await membership(0, PORT + 4);
+    const b = await membership(650, PORT + 4);
+    const worst = (m: Record<ChangeKind, ChangeSummary>) => (m['crash-rep'].medianMs >= m['crash-nonrep'].medianMs ? m['crash-rep'] : m['crash-nonrep']);
     Object.assign(result, {
-      crash_to_ring_ms: worst(eff1000).median, crash_to_ring_max_ms: Math.max(eff1000['crash-rep'].max, eff1000['crash-nonrep'].max),
-      crash_nonrep_to_ring_ms: eff1000['crash-nonrep'].median, crash_rep_to_ring_ms: eff1000['crash-rep'].median,
-      leave_to_ring_ms: eff1000.leave.median, leave_to_ring_max_ms: eff1000.leave.max,
-      token_eff_ms: 1000,
-      crash_to_ring_ms_eff1650: worst(eff1650).median, crash_to_ring_max_ms_eff1650: Math.max(eff1650['crash-rep'].max, eff1650['crash-nonrep'].max),
-      leave_to_ring_ms_eff1650: eff1650.leave.median,
+      token_eff_ms: a.tokenEffMs,
+      crash_to_ring_ms: worst(a.kinds).medianMs, crash_to_ring_max_ms: Math.max(a.kinds['crash-rep'].maxMs, a.kinds['crash-nonrep'].maxMs),
+      crash_nonrep_to_ring_ms: a.kinds['crash-nonrep'].medianMs, crash_rep_to_ring_ms: a.kinds['crash-rep'].medianMs,
+      leave_to_ring_ms: a.kinds.leave.medianMs, leave_to_ring_max_ms: a.kinds.leave.maxMs,
+      token_eff_ms_b: b.tokenEffMs,
+      crash_to_ring_ms_b: worst(b.kinds).medianMs, crash_to_ring_max_ms_b: Math.max(b.kinds['crash-rep'].maxMs, b.kinds['crash-nonrep'].maxMs),
+      leave_to_ring_ms_b: b.kinds.leave.medianMs,
     });
   }
+  result['loadavg_1m'] = [round(load0, 2), round(os.loadavg()[0]!, 2)];
   result['corosync'] = COROSYNC;
   return result;
 }

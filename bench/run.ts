@@ -8,6 +8,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const name = process.argv[2];
 const available = fs.readdirSync(here)
   .filter((f) => f.endsWith('.ts') && !['run.ts', 'stats.ts', 'echo-server.ts', 'failover-component.ts'].includes(f))
+  .filter((f) => !f.startsWith('ring-')) // bench/ring's helpers (ring-token.ts: the bare token ring baseline)
   .map((f) => f.replace(/\.ts$/, ''));
 if (name === undefined || !available.includes(name)) {
   console.error(`usage: npm run bench -- NAME   (NAME: ${available.join(', ')})`);
