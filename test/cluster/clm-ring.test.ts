@@ -353,13 +353,12 @@ describe('CLM on the real ring (3 aisexec processes on loopback)', function () {
     assert.deepEqual(ss[0]!.nodes.map((n) => n.initialViewNumber), s0.nodes.map((n) => n.initialViewNumber));
   });
 
-  // Known bug (see docs/clm.md, "Multi-node tests"): an executive that restarts marks itself a new
-  // incarnation by announcing initial view 0, but the one-node view it completes on its own before
-  // it finds the others consumes that mark. When the others have not yet noticed its death, the
-  // merged view shows it NO_CHANGE (or RECONFIGURED): trackers never hear that it restarted.
+  // Once a known bug (see docs/clm.md, "Restarts"): an executive that restarts completes a one-node
+  // view on its own before it finds the others, so it no longer announces initial view 0. When the
+  // others have not yet noticed its death, only its new incarnation tells them it restarted.
   // Deterministic here: nodes 1 and 2 are paused (for less than the token) while node 3 restarts,
-  // so node 3 completes its one-node view before they hear from it. Unskip with the fix.
-  it.skip('an executive restarted before the others notice its death is JOINED, with the merged view as its initial view (known bug)', async () => {
+  // so node 3 completes its one-node view before they hear from it.
+  it('an executive restarted before the others notice its death is JOINED, with the merged view as its initial view', async () => {
     cluster = named(new RingCluster({ nodes: 3, port: 5451, totem: ['token: 5000'] }));
     await cluster.startAll();
     await cluster.waitRing([1, 2, 3], [1, 2, 3]);
