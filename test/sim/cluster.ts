@@ -493,8 +493,7 @@ export class SimCluster {
       case 'mcast_refused':
         return;
       case 'log':
-        if (this.opts.trace && a.level !== 'debug') this.note(`n${n.id} ${a.level}: ${a.text}`);
-        else if (this.opts.trace) this.note(`n${n.id} debug: ${a.text}`);
+        if (this.opts.trace) this.note(`n${n.id} ${a.level}: ${a.text}`);
         return;
     }
   }
