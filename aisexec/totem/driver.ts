@@ -77,7 +77,14 @@ export class TotemDelivery implements Delivery {
   private readonly core: TotemCore;
   private readonly coreConfig: TotemCoreConfig;
   private readonly rrp: Rrp;
+  /** Seals what this node sends. */
   private readonly security: PacketSecurity;
+  /**
+   * Opens what arrives, one per ring: each keeps its own replay window, since
+   * redundant rings carry the same sealed packet twice (active mode, token
+   * copies) and the second copy is not a replay.
+   */
+  private readonly openers: PacketSecurity[];
   private readonly packer: FramePacker;
   private readonly assembler = new FrameAssembler();
   private readonly timers = new Map<TimerName, NodeJS.Timeout>();
@@ -106,6 +113,7 @@ export class TotemDelivery implements Delivery {
     // Incarnation: wall-clock ms at start, but above the last one used (kept beside the ring seq), so a
     // restarted sender's packet counters are above its previous run's even after the clock stepped back.
     this.security = PacketSecurity.fromConfig(mode, key, nextIncarnation(path.join(opts.stateDir, `incarnation_${nodeId}`)));
+    this.openers = [0, 1].map(() => PacketSecurity.fromConfig(mode, key, 0));
     const family = config.nodes[0]?.ring0Addr.includes(':') ? 6 : 4;
     this.packer = new FramePacker({ capacityBytes: mcastPayloadCapacity(config.netmtuBytes, mode, family) });
     this.coreConfig = {
@@ -198,7 +206,7 @@ export class TotemDelivery implements Delivery {
       ringSeqHighest: m.ringSeqHighest.toString(),
       lastChange: this.lastRing === undefined ? null : { ring: this.lastRing.id, members: this.lastRing.members, atMs: Math.round(this.lastRing.at - this.startedAt) },
       rrp: this.rrp.status(),
-      security: { mode: this.security.mode, ...this.security.counters },
+      security: this.securityStatus(),
       config: {
         token: c.tokenMs, token_retransmit: c.tokenRetransmitMs, join: c.joinMs, consensus: c.consensusMs, fail_wait: c.failWaitMs,
         merge: c.mergeMs, hold: c.holdMs, seqno_unchanged_const: c.seqnoUnchangedConst, fail_recv_const: c.failRecvConst,
@@ -214,11 +222,22 @@ export class TotemDelivery implements Delivery {
     };
   }
 
+  /** Sealed, opened and dropped (by reason) over every ring's replay window. */
+  private securityStatus(): { mode: string; sealed: number; opened: number; dropped: Record<string, number> } {
+    const dropped: Record<string, number> = {};
+    let opened = 0;
+    for (const o of this.openers) {
+      opened += o.counters.opened;
+      for (const [k, v] of Object.entries(o.counters.dropped)) dropped[k] = (dropped[k] ?? 0) + v;
+    }
+    return { mode: this.security.mode, sealed: this.security.counters.sealed, opened, dropped };
+  }
+
   // ----------------------------------------------------------------- I/O
 
   private onPacket(ring: RingNo, data: Buffer, from: string): void {
     if (!this.running) return;
-    const opened = this.security.open(data);
+    const opened = this.openers[ring]!.open(data);
     if (!opened.ok) {
       this.counters.packetsUnauthenticated++;
       return;

@@ -24,12 +24,8 @@
 //    1 s); after ais-cfgtool -r, within 10 ms of the tool's answer.
 // The bounds below are about twice the arithmetic worst case.
 //
-// Active mode is skipped unless RINGFORT_TEST_ACTIVE_RRP=1: the driver keeps
-// one replay window per sender for both rings, so the second copy of every
-// packet (active mode sends each on both rings) is dropped as a replay before
-// the RRP layer sees it, and a healthy active ring marks both rings FAULTY
-// within ~100 ms of forming. With a replay window per ring (tried on a copy of
-// dist/), both active tests pass.
+// Active mode needs one replay window per ring (the same sealed packet arrives
+// on both rings); the driver keeps one per ring.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -49,7 +45,6 @@ const RECOVERED_WITHIN_MS = 4000;
 const REENABLED_WITHIN_MS = 1500;
 /** Agreed delivery stalls while lost copies are retransmitted on the other ring (passive); never for a token timeout. */
 const PING_LATENCY_MAX_MS = { passive: 6000, active: 1000 };
-const activeIt = process.env['RINGFORT_TEST_ACTIVE_RRP'] === '1' ? it : it.skip;
 
 interface Ring0Status extends RingStatus {
   rrp: RingStatus['rrp'] & { rings: Array<RingStatus['rrp']['rings'][number] & { markedFaulty: number; recovered: number; packetsDropped: number; transport: { blocked: boolean } }> };
@@ -222,7 +217,7 @@ describe('redundant rings (real processes on loopback, a pulled ring 0 cable)', 
   }
 
   for (const [mode, port] of [['passive', 5461], ['active', 5465]] as const) {
-    (mode === 'active' ? activeIt : it)(`${mode}: ring 0 FAULTY within ${FAULTY_WITHIN_MS[mode]} ms, same ring id throughout, agreed delivery continues, automatic recovery after the cable is back`, async () => {
+    it(`${mode}: ring 0 FAULTY within ${FAULTY_WITHIN_MS[mode]} ms, same ring id throughout, agreed delivery continues, automatic recovery after the cable is back`, async () => {
       const ringId = await ringWithTraffic(mode, port);
       const rateBefore = await rate(1000);
       const toFaulty = await pullCable(mode);
@@ -257,7 +252,7 @@ describe('redundant rings (real processes on loopback, a pulled ring 0 cable)', 
   }
 
   for (const [mode, port] of [['passive', 5469], ['active', 5473]] as const) {
-    (mode === 'active' ? activeIt : it)(`${mode}: with the autorecovery slowed to an hour, ring 0 stays FAULTY after the cable is back until ais-cfgtool -r on another node re-enables it everywhere`, async () => {
+    it(`${mode}: with the autorecovery slowed to an hour, ring 0 stays FAULTY after the cable is back until ais-cfgtool -r on another node re-enables it everywhere`, async () => {
       const ringId = await ringWithTraffic(mode, port, ['rrp_autorecovery_check_timeout: 3600000']);
       await pullCable(mode);
       await clients.get(PULLED)!.ringBlock(0, false);
