@@ -229,7 +229,8 @@ interface Recovery {
   highDelivered: number;
   queue: McastMessage[];
   setFlag: boolean;
-  flagClearVisits: number;
+  /** My token visits on the new ring; the install point, once known (-1 before); visits since with the aru at or above it. */
+  visits: number;
   installSeq: number;
   aruVisits: number;
   originatedToken: boolean;
@@ -507,6 +508,7 @@ export class TotemCore {
     this.commit = undefined;
     this.commitCopy = undefined;
     this.holdingToken = undefined;
+    this.pendingJoiners.clear(); // whoever is alive will send joins to this gathering (sim seed 12188)
     this.consensus = new Set([this.nodeId]);
     if (wait !== 'keep') this.failWaitRound = wait === 'fail_wait';
     out.push({ kind: 'cancel_timer', name: 'token_loss' });
@@ -732,14 +734,16 @@ export class TotemCore {
       const lowAru = Math.min(...c.memb.filter((e) => trans.includes(e.nodeId)).map((e) => e.aru));
       for (let s = Math.max(lowAru, old.lowWater) + 1; s <= old.highSeq; s++) {
         const m = old.recv.get(s);
-        if (m !== undefined) queue.push(m);
+        // A carrier of the old ring's own recovery held an even older ring's message, handled when the old ring
+        // was installed (every transitional member installed it, so its aru is past every carrier anyway).
+        if (m !== undefined && m.encapsulated === null) queue.push(m);
       }
     }
     this.state = 'recovery';
     this.commit = c;
     this.ring = new RingState(c.ringId, c.memb.map((e) => e.nodeId));
     const highDelivered = Math.max(...c.memb.filter((e) => trans.includes(e.nodeId)).map((e) => e.highDelivered));
-    this.recovery = { trans, highDelivered, queue, setFlag: false, flagClearVisits: 0, installSeq: 0, aruVisits: 0, originatedToken: false };
+    this.recovery = { trans, highDelivered, queue, setFlag: false, visits: 0, installSeq: -1, aruVisits: 0, originatedToken: false };
     out.push({ kind: 'log', level: 'debug', text: `entering RECOVERY for ring ${ringIdString(c.ringId)}; transitional ${trans.join(',')}; ${queue.length} old messages to re-send` });
     out.push({ kind: 'set_timer', name: 'token_loss', afterMs: this.cfg.tokenMs });
     // Pass the complete token on, without advancing the index, so every member sees it (corosync memb_state_commit_token_send_recovery).
@@ -781,8 +785,8 @@ export class TotemCore {
     out.push({ kind: 'conf_change', type: 'regular', ringId: neu.id, members: neu.members, left: setMinus(oldMembers, neu.members), joined: setMinus(neu.members, trans) });
     out.push({ kind: 'log', level: 'notice', text: `A new membership (${ringIdString(neu.id)}) was formed. Members ${neu.members.join(',')}; transitional ${trans.join(',')}` });
     assert(neu.myAru >= rec.installSeq, `entering OPERATIONAL with aru ${neu.myAru} below install seq ${rec.installSeq}`);
-    // Recovery messages (all at or below installSeq) are consumed, not delivered on the new ring.
-    neu.highDelivered = rec.installSeq;
+    // The new ring's messages are delivered from its first seq: recovery carriers are skipped (their content was
+    // the old ring's), and new messages that members already operational sent are delivered in order.
     this.installed = neu;
     this.recovery = undefined;
     this.state = 'operational';
@@ -828,8 +832,10 @@ export class TotemCore {
       return;
     }
     if (old !== undefined && ringIdEqual(m.ringId, old.id)) {
-      // A late message of my installed ring while gathering or committing: keep it for recovery.
-      if (this.state !== 'operational' && !old.beyondWindow(m.seq) && setHas(old.members, m.source)) this.storeIn(old, m);
+      // A late message of my installed ring while gathering or committing: keep it for recovery. Not in RECOVERY:
+      // the old messages every transitional member ends with are what they re-sent; one more here, known to me
+      // alone, would break virtual synchrony (sim seed 9829).
+      if ((this.state === 'gather' || this.state === 'commit') && !old.beyondWindow(m.seq) && setHas(old.members, m.source)) this.storeIn(old, m);
       else this.counters.mcastsForeign++;
       return;
     }
@@ -1015,12 +1021,19 @@ export class TotemCore {
     this.forwardToken(this.ring, token, out);
   }
 
-  /** RECOVERY's exit rule (corosync): two visits with the flag clear fix install_seq; two more with aru at or above it install. */
+  /**
+   * RECOVERY's exit rule. The install point is the token's seq at my first visit (from my second on, when every
+   * member has visited once) on which the token's backlog is 0: the backlog sums every member's re-send queue as
+   * of its latest visit, and those queues only shrink, so no recovery message comes after it. Two visits with
+   * the aru at or above it (every member holds every recovery message) install. (Corosync decides the install
+   * point from two visits with retrans_flg clear; a member that clears the flag it set also clears a flag
+   * another member set, and in simulation rings of 9+ members fixed the point too early: seeds 3316, 3692.)
+   */
   private recoveryProgress(token: OrfToken, out: TotemAction[]): void {
     const rec = this.recovery!;
-    rec.flagClearVisits = token.retransFlg ? 0 : rec.flagClearVisits + 1;
-    if (rec.flagClearVisits === 2) rec.installSeq = token.seq;
-    if (rec.flagClearVisits >= 2 && token.aru >= rec.installSeq) rec.aruVisits++;
+    rec.visits++;
+    if (rec.installSeq < 0 && rec.visits >= 2 && token.backlog === 0 && rec.queue.length === 0) rec.installSeq = token.seq;
+    if (rec.installSeq >= 0 && token.aru >= rec.installSeq) rec.aruVisits++;
     else rec.aruVisits = 0;
     if (rec.aruVisits >= 2) this.operationalEnter(out);
   }
