@@ -101,22 +101,32 @@ function profileToggle(cluster: RingCluster): void {
   if (PROFILE_DIR !== undefined) for (const i of NODES) cluster.signal(i, 'SIGWINCH');
 }
 
-interface CpuProfile { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>; samples: number[]; timeDeltas: number[] }
+interface CpuProfile { nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>; samples: number[]; timeDeltas: number[] }
 
 function shortUrl(url: string): string {
   return url.replace(/^.*\/dist\//, '').replace(/^file:\/\//, '');
 }
 
-/** Self time of a V8 .cpuprofile by function and by file (or native/V8 bucket), hottest first, in % of the interval. */
-export function profileSummary(file: string, top = 20): { functions: Array<[string, number]>; files: Array<[string, number]> } {
+/**
+ * Self time of a V8 .cpuprofile by function and by file (or native/V8 bucket),
+ * hottest first, in % of the busy (not idle) time; samples inside the profile
+ * hook itself (stopping and writing the profile) are left out.
+ */
+export function profileSummary(file: string, top = 20): { idlePct: number; functions: Array<[string, number]>; files: Array<[string, number]> } {
   const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const hook = new Set<number>();
+  const mark = (id: number): void => { hook.add(id); for (const c of byId.get(id)!.children ?? []) mark(c); };
+  for (const n of p.nodes) if (n.callFrame.url.includes('ring-profile-hook')) mark(n.id);
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
   let total = 0;
+  let idle = 0;
   for (let i = 0; i < p.samples.length; i++) {
+    if (hook.has(p.samples[i]!)) continue;
     const cf = byId.get(p.samples[i]!)!.callFrame;
     const dt = p.timeDeltas[i] ?? 0;
+    if (cf.functionName === '(idle)') { idle += dt; continue; }
     const u = shortUrl(cf.url);
     const fn = `${cf.functionName || '(anonymous)'}${u === '' ? '' : ` ${u}:${cf.lineNumber + 1}`}`;
     fns.set(fn, (fns.get(fn) ?? 0) + dt);
@@ -125,7 +135,7 @@ export function profileSummary(file: string, top = 20): { functions: Array<[stri
     total += dt;
   }
   const pct = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => [k, round((100 * t) / total, 1)] as [string, number]);
-  return { functions: pct(fns), files: pct(files) };
+  return { idlePct: round((100 * idle) / (idle + total), 1), functions: pct(fns), files: pct(files) };
 }
 
 // ------------------------------------------------------------------ baseline
@@ -449,7 +459,7 @@ async function ringPhases(result: Record<string, unknown>): Promise<void> {
       const node = pids.indexOf(Number(pid)) + 1;
       if (node === 0) continue; // another run's file
       const s = profileSummary(path.join(PROFILE_DIR, f), 15);
-      console.log(`ring: profile of node ${node} during ${phases[Number(k)] ?? '?'} (${path.join(PROFILE_DIR, f)})`);
+      console.log(`ring: profile of node ${node} during ${phases[Number(k)] ?? '?'} (${path.join(PROFILE_DIR, f)}): idle ${s.idlePct}%; of the busy time:`);
       console.log(`ring:   by file: ${s.files.map(([b, p]) => `${b} ${p}%`).join(', ')}`);
       for (const [fn, p] of s.functions) console.log(`ring:   ${String(p).padStart(5)}%  ${fn}`);
     }
