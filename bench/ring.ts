@@ -484,9 +484,9 @@ export async function run(): Promise<Record<string, unknown>> {
       crash_to_ring_ms: worst(a.kinds).medianMs, crash_to_ring_max_ms: Math.max(a.kinds['crash-rep'].maxMs, a.kinds['crash-nonrep'].maxMs),
       crash_nonrep_to_ring_ms: a.kinds['crash-nonrep'].medianMs, crash_rep_to_ring_ms: a.kinds['crash-rep'].medianMs,
       leave_to_ring_ms: a.kinds.leave.medianMs, leave_to_ring_max_ms: a.kinds.leave.maxMs,
-      token_eff_ms_b: b.tokenEffMs,
-      crash_to_ring_ms_b: worst(b.kinds).medianMs, crash_to_ring_max_ms_b: Math.max(b.kinds['crash-rep'].maxMs, b.kinds['crash-nonrep'].maxMs),
-      leave_to_ring_ms_b: b.kinds.leave.medianMs,
+      token_eff_ms_coef650: b.tokenEffMs,
+      crash_to_ring_ms_coef650: worst(b.kinds).medianMs, crash_to_ring_max_ms_coef650: Math.max(b.kinds['crash-rep'].maxMs, b.kinds['crash-nonrep'].maxMs),
+      leave_to_ring_ms_coef650: b.kinds.leave.medianMs,
     });
   }
   result['loadavg_1m'] = [round(load0, 2), round(os.loadavg()[0]!, 2)];
