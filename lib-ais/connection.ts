@@ -67,6 +67,11 @@ class FramedSocket {
 
   write(frame: Buffer): boolean {
     if (this.closedWhy !== undefined) return false;
+    // Requests issued in one turn of the event loop leave in one writev.
+    if (!this.socket.writableCorked) {
+      this.socket.cork();
+      process.nextTick(uncorkSocket, this.socket);
+    }
     this.socket.write(frame);
     return true;
   }
@@ -270,4 +275,8 @@ export class AisConnection {
     for (const w of this.waiting.values()) w.reject(e);
     this.waiting.clear();
   }
+}
+
+function uncorkSocket(socket: net.Socket): void {
+  if (!socket.destroyed) socket.uncork();
 }

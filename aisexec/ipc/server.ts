@@ -166,6 +166,12 @@ export class IpcServer {
       else this.dropChannel(ch);
       return false;
     }
+    // Cork until the end of this turn of the event loop: every answer one delivery batch produces leaves in one
+    // writev rather than one write(2) each (bench/ring: the biggest share of the sender's CPU per message).
+    if (!ch.socket.writableCorked) {
+      ch.socket.cork();
+      process.nextTick(uncork, ch.socket);
+    }
     ch.socket.write(frame);
     return true;
   }
@@ -410,3 +416,6 @@ function answers(socketPath: string): Promise<boolean> {
   });
 }
 
+function uncork(socket: net.Socket): void {
+  if (!socket.destroyed) socket.uncork();
+}

@@ -12,12 +12,13 @@ export class BodyError extends Error {
 export class BodyWriter {
   private buf: Buffer;
   private off = 0;
+  // allocUnsafe (pooled, not zeroed): finish() exposes only bytes a write method has set, and name() zero-pads.
   constructor(capacity = 64) {
-    this.buf = Buffer.alloc(capacity);
+    this.buf = Buffer.allocUnsafe(capacity);
   }
   private room(n: number): void {
     if (this.off + n <= this.buf.length) return;
-    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.off + n));
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
     this.buf.copy(next, 0, 0, this.off);
     this.buf = next;
   }
