@@ -4,7 +4,7 @@
 import dgram from 'node:dgram';
 import { AisAccessError, AisError, AisInvalidParamError, AisLibraryError, AisNoResourcesError } from '../../../lib-ais/errors.js';
 import type { IpFamily } from '../../config/address.js';
-import { SOCKET_BUFFER_BYTES } from './transport.js';
+import { countSendError, DATAGRAM_BYTES_MAX, SOCKET_BUFFER_BYTES, type RingTransportCounters } from './transport.js';
 
 /**
  * Addresses here are always IP literals (the configuration accepts nothing
@@ -74,5 +74,24 @@ export function openError(ring: number, what: string, address: string, port: num
       return new AisAccessError(text);
     default:
       return new AisLibraryError(text);
+  }
+}
+
+/**
+ * One datagram out with the transports' counting: too big or no socket is a
+ * drop, a send error (thrown or reported) is counted, nothing is thrown.
+ * `onSent` is the transport's one callback (no closure per datagram).
+ */
+export function sendCounted(socket: dgram.Socket | undefined, data: Uint8Array, port: number, address: string, counters: RingTransportCounters, onSent: (err: Error | null) => void): void {
+  if (socket === undefined || data.length > DATAGRAM_BYTES_MAX) {
+    counters.droppedNotSent++;
+    return;
+  }
+  counters.packetsSent++;
+  counters.bytesSent += data.length;
+  try {
+    socket.send(data, port, address, onSent);
+  } catch (err) {
+    countSendError(counters.sendErrors, err);
   }
 }

@@ -20,10 +20,10 @@ import type dgram from 'node:dgram';
 import { assert } from '../../../lib-ais/errors.js';
 import { canonicalIp, ipFamily, isMulticast } from '../../config/address.js';
 import type { NodeId } from '../types.js';
-import { bindSocket, bufferSizes, closeSocket, createRingSocket, openError } from './dgram-socket.js';
+import { bindSocket, bufferSizes, closeSocket, createRingSocket, openError, sendCounted } from './dgram-socket.js';
 import { MemberTable, type RingMember } from './members.js';
 import {
-  DATAGRAM_BYTES_MAX, countSendError, emptyCounters, SOCKET_BUFFER_BYTES,
+  countSendError, emptyCounters, SOCKET_BUFFER_BYTES,
   type PacketHandler, type RingNo, type RingTransport, type RingTransportStatus,
 } from './transport.js';
 
@@ -160,18 +160,7 @@ export class UdpTransport implements RingTransport {
   }
 
   private sendTo(data: Uint8Array, address: string): void {
-    const socket = this.send;
-    if (socket === undefined || data.length > DATAGRAM_BYTES_MAX) {
-      this.counters.droppedNotSent++;
-      return;
-    }
-    this.counters.packetsSent++;
-    this.counters.bytesSent += data.length;
-    try {
-      socket.send(data, this.opts.port, address, this.onSent);
-    } catch (err) {
-      countSendError(this.counters.sendErrors, err);
-    }
+    sendCounted(this.send, data, this.opts.port, address, this.counters, this.onSent);
   }
 
   private readonly onSent = (err: Error | null): void => {

@@ -11,10 +11,10 @@ import type dgram from 'node:dgram';
 import { assert } from '../../../lib-ais/errors.js';
 import { ipFamily } from '../../config/address.js';
 import type { NodeId } from '../types.js';
-import { bindSocket, bufferSizes, closeSocket, createRingSocket, openError } from './dgram-socket.js';
+import { bindSocket, bufferSizes, closeSocket, createRingSocket, openError, sendCounted } from './dgram-socket.js';
 import { MemberTable, type RingMember } from './members.js';
 import {
-  DATAGRAM_BYTES_MAX, countSendError, emptyCounters, SOCKET_BUFFER_BYTES,
+  countSendError, emptyCounters, SOCKET_BUFFER_BYTES,
   type PacketHandler, type RingNo, type RingTransport, type RingTransportStatus,
 } from './transport.js';
 
@@ -109,18 +109,7 @@ export class UdpuTransport implements RingTransport {
   }
 
   private sendTo(data: Uint8Array, address: string): void {
-    const socket = this.socket;
-    if (socket === undefined || data.length > DATAGRAM_BYTES_MAX) {
-      this.counters.droppedNotSent++;
-      return;
-    }
-    this.counters.packetsSent++;
-    this.counters.bytesSent += data.length;
-    try {
-      socket.send(data, this.opts.port, address, this.onSent);
-    } catch (err) {
-      countSendError(this.counters.sendErrors, err);
-    }
+    sendCounted(this.socket, data, this.opts.port, address, this.counters, this.onSent);
   }
 
   // Created once: no closure per datagram.
