@@ -64,7 +64,7 @@
 //   saAmfHealthcheckCallback.
 import { randomInt } from 'node:crypto';
 import { AisConnection, type ConnectOptions } from './connection.js';
-import { dispatch, SaDispatchFlagsT } from './dispatch.js';
+import { checkDispatchFlags, copyCallbacks, dispatch, SaDispatchFlagsT } from './dispatch.js';
 import {
   AisBadFlagsError, AisBadHandleError, AisError, AisInitError, AisInvalidParamError, AisLibraryError, AisNotExistError,
   AisVersionError, SaAisErrorT, isSaAisError,
@@ -217,10 +217,6 @@ function checkTrackFlags(v: unknown): asserts v is number {
   }
 }
 
-function checkDispatchFlags(v: unknown): asserts v is SaDispatchFlagsT {
-  if (!isEnumValue(SaDispatchFlagsT, v)) throw new AisInvalidParamError(`dispatch flags ${String(v)}`);
-}
-
 // ---- requests -----------------------------------------------------------------------------------
 
 type Fields = MessageDef['fields'];
@@ -260,19 +256,13 @@ export async function saAmfInitialize(
   version.minorVersion = SA_AMF_SUPPORTED_VERSION.minorVersion;
   if (!accepted) throw new AisVersionError(`version ${asked} is not supported; this library implements B.01.01`);
 
-  const copy: SaAmfCallbacksT = {};
-  for (const k of [
+  const copy = copyCallbacks<SaAmfCallbacksT>(callbacks, [
     'saAmfHealthcheckCallback', 'saAmfComponentTerminateCallback', 'saAmfCSISetCallback', 'saAmfCSIRemoveCallback',
     'saAmfProtectionGroupTrackCallback',
-  ] as const) {
-    const f = callbacks?.[k];
-    if (f === undefined || f === null) continue;
-    if (typeof f !== 'function') throw new AisInvalidParamError(`${k} must be a function`);
-    (copy as Record<string, unknown>)[k] = f;
-  }
+  ]);
   const conn = await AisConnection.open(ServiceId.AMF, opts);
   const handle = newHandle();
-  instances.set(handle, { conn, callbacks: Object.freeze(copy) });
+  instances.set(handle, { conn, callbacks: copy });
   return handle;
 }
 

@@ -35,7 +35,7 @@ import {
   type SaClmClusterNotificationT, type SaClmNodeIdT,
 } from './clm-types.js';
 import { AisConnection, type ConnectOptions } from './connection.js';
-import { dispatch, SaDispatchFlagsT } from './dispatch.js';
+import { checkDispatchFlags, copyCallbacks, dispatch, SaDispatchFlagsT } from './dispatch.js';
 import {
   AisBadFlagsError, AisBadHandleError, AisError, AisInitError, AisInvalidParamError, AisLibraryError, AisNoSpaceError,
   AisVersionError, SaAisErrorT, aisError, isSaAisError,
@@ -130,12 +130,6 @@ function timeoutOf(v: unknown): bigint {
   return b;
 }
 
-function checkDispatchFlags(v: unknown): asserts v is SaDispatchFlagsT {
-  if (v !== SaDispatchFlagsT.SA_DISPATCH_ONE && v !== SaDispatchFlagsT.SA_DISPATCH_ALL && v !== SaDispatchFlagsT.SA_DISPATCH_BLOCKING) {
-    throw new AisInvalidParamError(`dispatch flags ${String(v)}`);
-  }
-}
-
 function decoded<T>(what: string, f: () => T): T {
   try {
     return f();
@@ -165,16 +159,10 @@ export async function saClmInitialize(
   version.minorVersion = SA_CLM_SUPPORTED_VERSION.minorVersion;
   if (!accepted) throw new AisVersionError(`version ${asked} is not supported; this library implements B.01.01`);
 
-  const copy: SaClmCallbacksT = {};
-  for (const k of ['saClmClusterNodeGetCallback', 'saClmClusterTrackCallback'] as const) {
-    const f = callbacks?.[k];
-    if (f === undefined || f === null) continue;
-    if (typeof f !== 'function') throw new AisInvalidParamError(`${k} must be a function`);
-    (copy as Record<string, unknown>)[k] = f;
-  }
+  const copy = copyCallbacks<SaClmCallbacksT>(callbacks, ['saClmClusterNodeGetCallback', 'saClmClusterTrackCallback']);
   const conn = await AisConnection.open(ServiceId.CLM, opts);
   const handle = newHandle();
-  instances.set(handle, { conn, callbacks: Object.freeze(copy) });
+  instances.set(handle, { conn, callbacks: copy });
   return handle;
 }
 

@@ -52,3 +52,26 @@ export async function dispatch(conn: AisConnection, flags: SaDispatchFlagsT, run
     }
   }
 }
+
+/**
+ * The callbacks structure an saXxxInitialize was given, reduced to the named
+ * functions (null and undefined dropped, anything else INVALID_PARAM) and
+ * frozen, so a caller changing its object later changes nothing.
+ */
+export function copyCallbacks<T extends object>(callbacks: T | null | undefined, keys: readonly (keyof T & string)[]): Readonly<T> {
+  const copy: Record<string, unknown> = {};
+  for (const k of keys) {
+    const f = callbacks?.[k];
+    if (f === undefined || f === null) continue;
+    if (typeof f !== 'function') throw new AisInvalidParamError(`${k} must be a function`);
+    copy[k] = f;
+  }
+  return Object.freeze(copy) as Readonly<T>;
+}
+
+/** SaDispatchFlagsT from a caller: anything else is INVALID_PARAM. */
+export function checkDispatchFlags(v: unknown): asserts v is SaDispatchFlagsT {
+  if (v !== SaDispatchFlagsT.SA_DISPATCH_ONE && v !== SaDispatchFlagsT.SA_DISPATCH_ALL && v !== SaDispatchFlagsT.SA_DISPATCH_BLOCKING) {
+    throw new AisInvalidParamError(`dispatch flags ${String(v)}`);
+  }
+}
