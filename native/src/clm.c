@@ -105,68 +105,11 @@ static long long item_count(struct rf_reader *r)
 
 #define REQ_BODY_MAX 16u
 
-/*
- * Sends one request and waits for its response. On SA_AIS_OK or an error from
- * the executive, *res (if res is not NULL) holds the response body: in `small`
- * when it fits, else malloc'd (free it when *res != small).
- */
+/* One request of this library: rf_call (handle.c) with its service id and body bound. */
 static SaAisErrorT call(struct clm_instance *ci, uint32_t fn, const struct rf_writer *w,
 	uint8_t *small, size_t small_cap, uint8_t **res, uint32_t *res_len)
 {
-	struct amf_instance *in = &ci->base;
-	uint8_t frame[RF_HEADER_BYTES + REQ_BODY_MAX];
-	uint8_t scratch[64];
-	uint8_t *body = NULL;
-	struct rf_header h;
-	SaAisErrorT err;
-	uint32_t id = RF_MSG(RF_SERVICE_CLM, fn);
-
-	if (w->overflow || w->off > REQ_BODY_MAX)
-		return SA_AIS_ERR_INVALID_PARAM;
-	if (rf_is_lost(in))
-		return SA_AIS_ERR_LIBRARY;
-	pthread_mutex_lock(&in->req_lock);
-	if (rf_is_finalized(in)) {
-		err = SA_AIS_ERR_BAD_HANDLE;
-		goto out;
-	}
-	if (rf_is_lost(in)) {
-		err = SA_AIS_ERR_LIBRARY;
-		goto out;
-	}
-	uint32_t seq = in->next_seq++;
-	if (in->next_seq == 0)
-		in->next_seq = 1;
-	rf_header_encode(frame, (uint32_t)(RF_HEADER_BYTES + w->off), id, 0, seq);
-	memcpy(frame + RF_HEADER_BYTES, w->buf, w->off);
-	if (rf_send_all(in->conn.req_fd, frame, RF_HEADER_BYTES + w->off) < 0)
-		goto broken;
-	if (!small) {
-		small = scratch;
-		small_cap = sizeof scratch;
-	}
-	if (rf_recv_response(in->conn.req_fd, in->conn.frame_max, &h, small, small_cap, &body) < 0)
-		goto broken;
-	if (h.id != id || h.seq != seq || BAD_ERROR(h.error)) {
-		if (body != small)
-			free(body);
-		goto broken;
-	}
-	err = (SaAisErrorT)h.error;
-	if (res) {
-		*res = body;
-		*res_len = h.size - RF_HEADER_BYTES;
-	} else if (body != small) {
-		free(body);
-	}
-	goto out;
-broken:
-	err = rf_is_finalized(in) ? SA_AIS_ERR_BAD_HANDLE : SA_AIS_ERR_LIBRARY;
-	if (err == SA_AIS_ERR_LIBRARY)
-		rf_set_lost(in);
-out:
-	pthread_mutex_unlock(&in->req_lock);
-	return err;
+	return rf_call(&ci->base, RF_MSG(RF_SERVICE_CLM, fn), REQ_BODY_MAX, w, small, small_cap, res, res_len);
 }
 
 /* ---- life cycle ------------------------------------------------------------ */

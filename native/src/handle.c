@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+#include "codec.h"
 #include "handle.h"
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -109,4 +110,61 @@ __attribute__((destructor)) static void table_free(void)
 		nslots = 0;
 	}
 	pthread_mutex_unlock(&table_lock);
+}
+
+SaAisErrorT rf_call(struct amf_instance *in, uint32_t id, size_t body_max, const struct rf_writer *w,
+	uint8_t *small, size_t small_cap, uint8_t **res, uint32_t *res_len)
+{
+	uint8_t frame[RF_HEADER_BYTES + RF_REQ_BODY_MAX];
+	uint8_t scratch[64];
+	uint8_t *body = NULL;
+	struct rf_header h;
+	SaAisErrorT err;
+
+	if (w->overflow || w->off > body_max || w->off > RF_REQ_BODY_MAX)
+		return SA_AIS_ERR_INVALID_PARAM;
+	if (rf_is_lost(in))
+		return SA_AIS_ERR_LIBRARY;
+	pthread_mutex_lock(&in->req_lock);
+	if (rf_is_finalized(in)) {
+		err = SA_AIS_ERR_BAD_HANDLE;
+		goto out;
+	}
+	if (rf_is_lost(in)) {
+		err = SA_AIS_ERR_LIBRARY;
+		goto out;
+	}
+	uint32_t seq = in->next_seq++;
+	if (in->next_seq == 0)
+		in->next_seq = 1;
+	rf_header_encode(frame, (uint32_t)(RF_HEADER_BYTES + w->off), id, 0, seq);
+	memcpy(frame + RF_HEADER_BYTES, w->buf, w->off);
+	if (rf_send_all(in->conn.req_fd, frame, RF_HEADER_BYTES + w->off) < 0)
+		goto broken;
+	if (!small) {
+		small = scratch;
+		small_cap = sizeof scratch;
+	}
+	if (rf_recv_response(in->conn.req_fd, in->conn.frame_max, &h, small, small_cap, &body) < 0)
+		goto broken;
+	if (h.id != id || h.seq != seq || (long long)h.error < SA_AIS_OK || (long long)h.error > SA_AIS_ERR_NO_SECTIONS) {
+		if (body != small)
+			free(body);
+		goto broken;
+	}
+	err = (SaAisErrorT)h.error;
+	if (res) {
+		*res = body;
+		*res_len = h.size - RF_HEADER_BYTES;
+	} else if (body != small) {
+		free(body);
+	}
+	goto out;
+broken:
+	err = rf_is_finalized(in) ? SA_AIS_ERR_BAD_HANDLE : SA_AIS_ERR_LIBRARY;
+	if (err == SA_AIS_ERR_LIBRARY)
+		rf_set_lost(in);
+out:
+	pthread_mutex_unlock(&in->req_lock);
+	return err;
 }

@@ -25,6 +25,21 @@ void rf_handle_put(struct amf_instance *in);
 /* Removes the handle from the table and marks it finalized; returns the instance with a reference held, or NULL. */
 struct amf_instance *rf_handle_remove(SaAmfHandleT h);
 
+/* The largest request body any library sends (AMF's); each library passes its own smaller bound to rf_call. */
+#define RF_REQ_BODY_MAX 600u
+
+/*
+ * Sends one request (message id `id`) and waits for its response, one request
+ * in flight per handle. On SA_AIS_OK or an error from the executive, *res (if
+ * res is not NULL) holds the response body: in `small` when it fits, else
+ * malloc'd (free it when *res != small). A broken or mismatched exchange
+ * marks the connection lost (SA_AIS_ERR_LIBRARY), or is BAD_HANDLE once
+ * finalized.
+ */
+struct rf_writer;
+SaAisErrorT rf_call(struct amf_instance *in, uint32_t id, size_t body_max, const struct rf_writer *w,
+	uint8_t *small, size_t small_cap, uint8_t **res, uint32_t *res_len);
+
 static inline int rf_is_finalized(struct amf_instance *in)
 {
 	return __atomic_load_n(&in->finalized, __ATOMIC_ACQUIRE);
