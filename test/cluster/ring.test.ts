@@ -104,4 +104,32 @@ describe('the ring (real processes on loopback)', function () {
     const s = (await cluster.status(1)) as unknown as { assembler: { messagesReassembled: number } };
     assert.ok(s.assembler.messagesReassembled >= 1, 'node 1 reassembled it too');
   });
+
+  it('two partitions: node 3 cut off forms its own ring while 1 and 2 carry on; healed, the two rings merge into one', async () => {
+    cluster = new RingCluster({ nodes: 3, port: 5425, totem: ['token: 1000', 'token_coefficient: 0'], env: { RINGFORT_FAULT_INJECTION: '1' } });
+    await cluster.startAll();
+    await cluster.waitRing([1, 2, 3], [1, 2, 3]);
+    const c3 = await CfgClient.open({}, { socketPath: cluster.node(3).socketPath });
+    try {
+      await c3.ringBlock(0, true); // everything node 3 sends or receives on its only ring is dropped
+      await cluster.waitRing([1, 2], [1, 2]);
+      await cluster.waitRing([3], [3]);
+      // Both sides keep delivering on their own.
+      const c1 = await CfgClient.open({}, { socketPath: cluster.node(1).socketPath });
+      try {
+        assert.deepEqual(await c1.mcastPing(Buffer.from('side a')), Buffer.from('side a'));
+      } finally {
+        c1.finalize();
+      }
+      assert.deepEqual(await c3.mcastPing(Buffer.from('side b')), Buffer.from('side b'));
+      const before = [await cluster.status(1), await cluster.status(3)].map((s) => BigInt(s.ringId!.seq));
+      await c3.ringBlock(0, false);
+      await cluster.waitRing([1, 2, 3], [1, 2, 3]);
+      const merged = BigInt((await cluster.status(2)).ringId!.seq);
+      assert.ok(before.every((b) => merged > b), 'the merged ring is numbered above both partitions\' rings');
+    } finally {
+      c3.finalize();
+    }
+  });
 });
+
