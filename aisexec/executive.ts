@@ -75,7 +75,7 @@ export class Executive {
         log: this.opts.logs.get(s.name.toUpperCase()),
         nodeid: this.delivery.nodeid,
         // Services multicast while stopping too: AMF terminates its components through the ring.
-        mcast: (id, payload) => (this.state === 'running' || this.state === 'stopping' ? this.delivery.mcast(id, payload) : SaAisErrorT.SA_AIS_ERR_TRY_AGAIN),
+        mcast: (id, payload, guarantee) => (this.state === 'running' || this.state === 'stopping' ? this.delivery.mcast(id, payload, guarantee) : SaAisErrorT.SA_AIS_ERR_TRY_AGAIN),
       };
       await s.execInit?.(ctx);
       this.log.info(`service ${s.name} (id ${s.id}) initialised`);

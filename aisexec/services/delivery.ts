@@ -14,7 +14,8 @@ export interface DeliveryHandlers {
 export interface Delivery {
   readonly nodeid: number;
   start(handlers: DeliveryHandlers): void | Promise<void>;
-  mcast(id: number, payload: Buffer): SaAisErrorT;
+  /** Agreed order by default; 'safe' delivers only once every member holds the message (Totem's SAFE). */
+  mcast(id: number, payload: Buffer, guarantee?: 'agreed' | 'safe'): SaAisErrorT;
   stop(): void | Promise<void>;
   status(): unknown;
 }

@@ -20,8 +20,8 @@ export interface ConfChange {
 export interface ServiceContext {
   readonly log: Logger;
   readonly nodeid: number;
-  /** Multicast an executive message in agreed order; TRY_AGAIN when the ring's queue is full. */
-  mcast(id: number, payload: Buffer): SaAisErrorT;
+  /** Multicast an executive message in agreed order (or 'safe': delivered once every member holds it); TRY_AGAIN when the ring's queue is full. */
+  mcast(id: number, payload: Buffer, guarantee?: 'agreed' | 'safe'): SaAisErrorT;
 }
 
 /** A client connection pair (request + dispatch channels) as a service sees it. */

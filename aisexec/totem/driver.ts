@@ -155,12 +155,12 @@ export class TotemDelivery implements Delivery {
     }
   }
 
-  mcast(id: number, payload: Buffer): SaAisErrorT {
+  mcast(id: number, payload: Buffer, guarantee: 'agreed' | 'safe' = 'agreed'): SaAisErrorT {
     if (!this.running) return SaAisErrorT.SA_AIS_ERR_TRY_AGAIN;
     const msg = Buffer.allocUnsafe(ID_BYTES + payload.length);
     msg.writeUInt32BE(id >>> 0, 0);
     payload.copy(msg, ID_BYTES);
-    const r = this.packer.submit(msg, 'agreed');
+    const r = this.packer.submit(msg, guarantee);
     if (r !== 'ok') return submitErrorCode(r);
     // Batch: every message submitted in this turn of the event loop, then one nudge to the core.
     if (!this.framesReadyScheduled) {
