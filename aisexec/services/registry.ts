@@ -129,7 +129,14 @@ export class ServiceRegistry {
         ` left [${change.left.join(' ')}] joined [${change.joined.join(' ')}]`,
     );
     if (change.type === 'regular') this.lastChange = change;
-    for (const s of this.all()) s.confChange?.(change);
+    for (const s of this.all()) {
+      try {
+        s.confChange?.(change);
+      } catch (e) {
+        // As for delivered messages: one service's bug must not take the ring (and the other services) down.
+        this.log.error(`${s.name} configuration change handler failed: ${(e as Error).stack ?? e}`);
+      }
+    }
     if (change.type === 'regular') this.runSync(change);
   }
 
