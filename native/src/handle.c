@@ -1,7 +1,10 @@
 /* The handle table (see handle.h). One mutex guards the slots and the reference counts. */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -166,5 +169,52 @@ broken:
 		rf_set_lost(in);
 out:
 	pthread_mutex_unlock(&in->req_lock);
+	return err;
+}
+
+/* 1 when a callback (or the end of the stream) waits; 0 when not; -1 on error. */
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		int n = poll(&p, 1, timeout_ms);
+		if (n >= 0)
+			return n > 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+SaAisErrorT rf_dispatch(struct amf_instance *in, SaDispatchFlagsT dispatchFlags, SaAisErrorT (*one)(void *ctx, size_t *bytes), void *ctx)
+{
+	pthread_mutex_lock(&in->disp_lock);
+	SaAisErrorT err = SA_AIS_OK;
+	size_t budget = 0, done = 0, bytes = 0;
+	int first = 1;
+	for (;;) {
+		if (rf_is_finalized(in))
+			break; /* finalized meanwhile: a blocking dispatch returns OK */
+		int ready = wait_readable(in->conn.disp_fd, dispatchFlags == SA_DISPATCH_BLOCKING ? -1 : 0);
+		if (ready < 0) {
+			err = rf_is_finalized(in) ? SA_AIS_OK : SA_AIS_ERR_LIBRARY;
+			break;
+		}
+		if (ready == 0)
+			break;
+		if (first && dispatchFlags == SA_DISPATCH_ALL) {
+			/* Only what is waiting now: a callback that causes more must not keep the caller here. */
+			int avail = 0;
+			if (ioctl(in->conn.disp_fd, FIONREAD, &avail) == 0 && avail > 0)
+				budget = (size_t)avail;
+		}
+		first = 0;
+		err = one(ctx, &bytes);
+		if (err != SA_AIS_OK || dispatchFlags == SA_DISPATCH_ONE)
+			break;
+		done += bytes;
+		if (dispatchFlags == SA_DISPATCH_ALL && done >= budget)
+			break;
+	}
+	pthread_mutex_unlock(&in->disp_lock);
 	return err;
 }

@@ -40,6 +40,15 @@ struct rf_writer;
 SaAisErrorT rf_call(struct amf_instance *in, uint32_t id, size_t body_max, const struct rf_writer *w,
 	uint8_t *small, size_t small_cap, uint8_t **res, uint32_t *res_len);
 
+/*
+ * saXxxDispatch's loop for one handle (one dispatcher at a time): ONE runs at
+ * most one callback, ALL the callbacks waiting when it starts, BLOCKING runs
+ * them until finalize (then SA_AIS_OK) or a lost connection (LIBRARY).
+ * `one` reads and runs one callback of the caller's library and reports the
+ * bytes it consumed.
+ */
+SaAisErrorT rf_dispatch(struct amf_instance *in, SaDispatchFlagsT flags, SaAisErrorT (*one)(void *ctx, size_t *bytes), void *ctx);
+
 static inline int rf_is_finalized(struct amf_instance *in)
 {
 	return __atomic_load_n(&in->finalized, __ATOMIC_ACQUIRE);
