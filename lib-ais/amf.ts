@@ -64,7 +64,7 @@
 //   saAmfHealthcheckCallback.
 import { randomInt } from 'node:crypto';
 import { AisConnection, type ConnectOptions } from './connection.js';
-import { checkDispatchFlags, copyCallbacks, dispatch, SaDispatchFlagsT } from './dispatch.js';
+import { checkDispatchFlags, copyCallbacks, dispatch, negotiateVersion, SaDispatchFlagsT } from './dispatch.js';
 import {
   AisBadFlagsError, AisBadHandleError, AisError, AisInitError, AisInvalidParamError, AisLibraryError, AisNotExistError,
   AisVersionError, SaAisErrorT, isSaAisError,
@@ -245,16 +245,8 @@ export async function saAmfInitialize(
   callbacks: SaAmfCallbacksT | null | undefined, version: SaVersionT, opts: ConnectOptions = {},
 ): Promise<SaAmfHandleT> {
   if (version === null || typeof version !== 'object') throw new AisInvalidParamError('version is required');
-  if (callbacks !== null && callbacks !== undefined && typeof callbacks !== 'object') {
-    throw new AisInvalidParamError('callbacks must be an object');
-  }
-  const accepted = version.releaseCode === SA_AMF_SUPPORTED_VERSION.releaseCode &&
-    typeof version.majorVersion === 'number' && version.majorVersion <= SA_AMF_SUPPORTED_VERSION.majorVersion;
-  const asked = `${String(version.releaseCode)}.${String(version.majorVersion)}.${String(version.minorVersion)}`;
-  version.releaseCode = SA_AMF_SUPPORTED_VERSION.releaseCode;
-  version.majorVersion = SA_AMF_SUPPORTED_VERSION.majorVersion;
-  version.minorVersion = SA_AMF_SUPPORTED_VERSION.minorVersion;
-  if (!accepted) throw new AisVersionError(`version ${asked} is not supported; this library implements B.01.01`);
+  if (callbacks !== null && callbacks !== undefined && typeof callbacks !== 'object') throw new AisInvalidParamError('callbacks must be an object');
+  negotiateVersion(version, SA_AMF_SUPPORTED_VERSION);
 
   const copy = copyCallbacks<SaAmfCallbacksT>(callbacks, [
     'saAmfHealthcheckCallback', 'saAmfComponentTerminateCallback', 'saAmfCSISetCallback', 'saAmfCSIRemoveCallback',

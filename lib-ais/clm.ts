@@ -35,7 +35,7 @@ import {
   type SaClmClusterNotificationT, type SaClmNodeIdT,
 } from './clm-types.js';
 import { AisConnection, type ConnectOptions } from './connection.js';
-import { checkDispatchFlags, copyCallbacks, dispatch, SaDispatchFlagsT } from './dispatch.js';
+import { checkDispatchFlags, copyCallbacks, dispatch, negotiateVersion, SaDispatchFlagsT } from './dispatch.js';
 import {
   AisBadFlagsError, AisBadHandleError, AisError, AisInitError, AisInvalidParamError, AisLibraryError, AisNoSpaceError,
   AisVersionError, SaAisErrorT, aisError, isSaAisError,
@@ -151,13 +151,7 @@ export async function saClmInitialize(
 ): Promise<SaClmHandleT> {
   if (version === null || typeof version !== 'object') throw new AisInvalidParamError('version is required');
   if (callbacks !== null && callbacks !== undefined && typeof callbacks !== 'object') throw new AisInvalidParamError('callbacks must be an object');
-  const accepted = version.releaseCode === SA_CLM_SUPPORTED_VERSION.releaseCode &&
-    typeof version.majorVersion === 'number' && version.majorVersion <= SA_CLM_SUPPORTED_VERSION.majorVersion;
-  const asked = `${String(version.releaseCode)}.${String(version.majorVersion)}.${String(version.minorVersion)}`;
-  version.releaseCode = SA_CLM_SUPPORTED_VERSION.releaseCode;
-  version.majorVersion = SA_CLM_SUPPORTED_VERSION.majorVersion;
-  version.minorVersion = SA_CLM_SUPPORTED_VERSION.minorVersion;
-  if (!accepted) throw new AisVersionError(`version ${asked} is not supported; this library implements B.01.01`);
+  negotiateVersion(version, SA_CLM_SUPPORTED_VERSION);
 
   const copy = copyCallbacks<SaClmCallbacksT>(callbacks, ['saClmClusterNodeGetCallback', 'saClmClusterTrackCallback']);
   const conn = await AisConnection.open(ServiceId.CLM, opts);

@@ -1,7 +1,7 @@
 // saXxxDispatch semantics over a connection's callback queue, shared by every
 // service library: ONE runs at most one waiting callback, ALL runs every
 // callback waiting now, BLOCKING runs callbacks as they come until finalize.
-import { AisBadHandleError, AisInvalidParamError, SaAisErrorT } from './errors.js';
+import { AisBadHandleError, AisInvalidParamError, AisVersionError, SaAisErrorT } from './errors.js';
 import type { Frame } from './ipc/frame.js';
 import type { AisConnection } from './connection.js';
 
@@ -74,4 +74,20 @@ export function checkDispatchFlags(v: unknown): asserts v is SaDispatchFlagsT {
   if (v !== SaDispatchFlagsT.SA_DISPATCH_ONE && v !== SaDispatchFlagsT.SA_DISPATCH_ALL && v !== SaDispatchFlagsT.SA_DISPATCH_BLOCKING) {
     throw new AisInvalidParamError(`dispatch flags ${String(v)}`);
   }
+}
+
+/**
+ * SA version negotiation at initialize: `version` is overwritten with the
+ * supported one whether or not it was accepted, as the C API does;
+ * SA_AIS_ERR_VERSION when the release code differs or the major is higher.
+ */
+export function negotiateVersion(version: { releaseCode: string; majorVersion: number; minorVersion: number }, supported: Readonly<{ releaseCode: string; majorVersion: number; minorVersion: number }>): void {
+  if (version === null || typeof version !== 'object') throw new AisInvalidParamError('version is required');
+  const accepted = version.releaseCode === supported.releaseCode && typeof version.majorVersion === 'number' && version.majorVersion <= supported.majorVersion;
+  const asked = `${String(version.releaseCode)}.${String(version.majorVersion)}.${String(version.minorVersion)}`;
+  version.releaseCode = supported.releaseCode;
+  version.majorVersion = supported.majorVersion;
+  version.minorVersion = supported.minorVersion;
+  const impl = `${supported.releaseCode}.${String(supported.majorVersion).padStart(2, '0')}.${String(supported.minorVersion).padStart(2, '0')}`;
+  if (!accepted) throw new AisVersionError(`version ${asked} is not supported; this library implements ${impl}`);
 }
