@@ -201,7 +201,7 @@ function pump(c: CfgClient, payload: Buffer, window: number): Pump {
 type FullStatus = RingStatus & { packer: Record<string, number>; config: Record<string, number> };
 
 /** What the ring did, summed over the nodes (rotations: tokens node 1 received). */
-interface RingCounters { delivered: number[]; rotations: number; frames: number; retransmitted: number; tokenRetransmits: number; messages: number }
+interface RingCounters { delivered: number[]; rotations: number; frames: number; retransmitted: number; tokenRetransmits: number; messages: number; heldFrames: number; holdCancels: number }
 
 async function ringCounters(cluster: RingCluster): Promise<RingCounters> {
   const ss = (await Promise.all(NODES.map((i) => cluster.status(i)))) as FullStatus[];
@@ -213,6 +213,8 @@ async function ringCounters(cluster: RingCluster): Promise<RingCounters> {
     retransmitted: sum((s) => s.counters['mcastsRetransmitted'] as number),
     tokenRetransmits: sum((s) => s.counters['tokenRetransmits'] as number),
     messages: sum((s) => s.packer['messagesSubmitted']!),
+    heldFrames: sum((s) => (s.counters['mcastsSentHeld'] as number | undefined) ?? 0),
+    holdCancels: sum((s) => (s.counters['holdCancelsSent'] as number | undefined) ?? 0),
   };
 }
 
@@ -436,8 +438,11 @@ async function ringPhases(result: Record<string, unknown>): Promise<void> {
           const r = await latency(call, CALLS);
           const ms = performance.now() - t0;
           profileToggle(cluster);
-          const rotationsPerS = Math.round((((await ringCounters(cluster)).rotations - r0.rotations) * 1000) / ms);
-          console.log(`ring:   ${label}: p50 ${r.p50} us, p99 ${r.p99} us (ring: ${rotationsPerS} rotations/s meanwhile)`);
+          const r1 = await ringCounters(cluster);
+          const rotationsPerS = Math.round(((r1.rotations - r0.rotations) * 1000) / ms);
+          const frames = r1.frames - r0.frames;
+          const held = frames === 0 ? 0 : round((100 * (r1.heldFrames - r0.heldFrames)) / frames, 1);
+          console.log(`ring:   ${label}: p50 ${r.p50} us, p99 ${r.p99} us (ring: ${rotationsPerS} rotations/s meanwhile; ${held}% of ${frames} frames sent under a sender hold, ${r1.holdCancels - r0.holdCancels} hold cancels)`);
           return r;
         };
         const rep = await measured('mcast ping from node 1 (representative)', () => clients[0]!.mcastPing(payload));

@@ -209,7 +209,7 @@ export class TotemDelivery implements Delivery {
       security: this.securityStatus(),
       config: {
         token: c.tokenMs, token_retransmit: c.tokenRetransmitMs, join: c.joinMs, consensus: c.consensusMs, fail_wait: c.failWaitMs,
-        merge: c.mergeMs, hold: c.holdMs, seqno_unchanged_const: c.seqnoUnchangedConst, fail_recv_const: c.failRecvConst,
+        merge: c.mergeMs, hold: c.holdMs, sender_hold: c.senderHoldMs, seqno_unchanged_const: c.seqnoUnchangedConst, fail_recv_const: c.failRecvConst,
         window_size: c.windowSize, max_messages: c.maxMessages, miss_count_const: c.missCountConst, netmtu: this.opts.config.netmtuBytes,
         rrp_mode: this.opts.config.rrpMode, secauth: this.opts.config.secauth,
       },

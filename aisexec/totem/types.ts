@@ -63,6 +63,12 @@ export interface McastMessage {
    */
   readonly encapsulated: McastMessage | null;
   readonly payload: Uint8Array;
+  /**
+   * The sender keeps the token after this message (core departure 13): a
+   * member with new messages asks for it with TOKEN_HOLD_CANCEL. A hint
+   * only: nothing depends on it for safety. Absent means false.
+   */
+  readonly held?: boolean;
 }
 
 /**

@@ -32,6 +32,8 @@ export const enum WireType {
 
 /** Header flag: this mcast carries an old-ring mcast whole (recovery, paper §7). */
 export const FLAG_ENCAPSULATED = 0x01;
+/** Header flag: the sender keeps the token after this mcast (sender hold, core departure 13). */
+export const FLAG_HELD = 0x02;
 
 export const HEADER_BYTES = 12;
 export const RING_ID_BYTES = 12;
@@ -201,7 +203,7 @@ function encodeAt(b: Uint8Array, at: number, m: TotemMessage, sender: NodeId): n
     }
     case 'mcast': {
       const inner = m.encapsulated;
-      writeHeader(b, at, WireType.MCAST, inner === null ? 0 : FLAG_ENCAPSULATED, sender);
+      writeHeader(b, at, WireType.MCAST, (inner === null ? 0 : FLAG_ENCAPSULATED) | (m.held === true ? FLAG_HELD : 0), sender);
       writeRingId(b, at + 12, m.ringId);
       writeU32(b, at + 24, m.seq, 'seq');
       if (!isNodeId(m.source)) bug('wire: bad mcast source');
@@ -365,7 +367,7 @@ function decodeAt(b: Uint8Array, at: number, end: number, inner: boolean): Totem
   if (version !== WIRE_VERSION) return new Refusal('version', `version ${version}, expected ${WIRE_VERSION}`);
   const type = b[at + 3]!;
   const flags = b[at + 4]!;
-  if ((flags & ~FLAG_ENCAPSULATED) !== 0) return new Refusal('flags', `unknown flags 0x${flags.toString(16)}`);
+  if ((flags & ~(FLAG_ENCAPSULATED | FLAG_HELD)) !== 0) return new Refusal('flags', `unknown flags 0x${flags.toString(16)}`);
   const z = zero(b, at + 5, 3, 'the header flags');
   if (z) return z;
   const sender = rd32(b, at + 8);
@@ -373,12 +375,12 @@ function decodeAt(b: Uint8Array, at: number, end: number, inner: boolean): Totem
   if (inner && (type !== WireType.MCAST || flags !== 0)) {
     return new Refusal('nesting', `an encapsulated message must be a plain mcast, found type ${type} flags ${flags}`);
   }
-  if (flags !== 0 && type !== WireType.MCAST) return new Refusal('flags', `encapsulated flag on type ${type}`);
+  if (flags !== 0 && type !== WireType.MCAST) return new Refusal('flags', `flags 0x${flags.toString(16)} on type ${type}`);
   const o = at + HEADER_BYTES; // the body
   const bodyLen = end - o;
   switch (type) {
     case WireType.ORF_TOKEN: return decodeOrfToken(b, o, bodyLen);
-    case WireType.MCAST: return decodeMcast(b, o, bodyLen, flags !== 0, sender, inner);
+    case WireType.MCAST: return decodeMcast(b, o, bodyLen, (flags & FLAG_ENCAPSULATED) !== 0, (flags & FLAG_HELD) !== 0, sender, inner);
     case WireType.MEMB_MERGE_DETECT:
     case WireType.TOKEN_HOLD_CANCEL: {
       const name = type === WireType.MEMB_MERGE_DETECT ? 'memb_merge_detect' : 'token_hold_cancel';
@@ -424,7 +426,7 @@ function decodeOrfToken(b: Uint8Array, o: number, bodyLen: number): OrfToken | R
   };
 }
 
-function decodeMcast(b: Uint8Array, o: number, bodyLen: number, encapsulated: boolean, sender: NodeId, inner: boolean): McastMessage | Refusal {
+function decodeMcast(b: Uint8Array, o: number, bodyLen: number, encapsulated: boolean, held: boolean, sender: NodeId, inner: boolean): McastMessage | Refusal {
   if (bodyLen < MCAST_FIXED_BYTES) return short('mcast', MCAST_FIXED_BYTES, bodyLen);
   const ringId = readRingId(b, o, 'mcast ring id');
   if (ringId instanceof Refusal) return ringId;
@@ -443,7 +445,11 @@ function decodeMcast(b: Uint8Array, o: number, bodyLen: number, encapsulated: bo
   const seq = rd32(b, o + 12);
   const guarantee = g === 1 ? 'safe' : 'agreed';
   // Object literals, not a spread of a common base: a spread costs microseconds here.
-  if (!encapsulated) return { type: 'mcast', ringId, seq, source, guarantee, encapsulated: null, payload: b.subarray(p, p + payloadLen) };
+  if (!encapsulated) {
+    if (held) return { type: 'mcast', ringId, seq, source, guarantee, encapsulated: null, payload: b.subarray(p, p + payloadLen), held };
+    return { type: 'mcast', ringId, seq, source, guarantee, encapsulated: null, payload: b.subarray(p, p + payloadLen) };
+  }
+  if (held) return new Refusal('flags', 'a recovery carrier marked held');
   const innerMsg = decodeAt(b, p, p + payloadLen, true);
   if (innerMsg instanceof Refusal) return innerMsg;
   return { type: 'mcast', ringId, seq, source, guarantee, encapsulated: innerMsg as McastMessage, payload: EMPTY };

@@ -162,7 +162,7 @@ export class SimCluster {
   readonly failures: string[] = [];
   /** Every fault applied, in full, whatever the trace setting. */
   readonly faultLog: string[] = [];
-  readonly counts = { lostPartition: 0, lostBurst: 0, lostLoss: 0, lostDown: 0, dropped: 0, refused: 0, submitsSkipped: 0, pausedEvents: 0 };
+  readonly counts = { lostPartition: 0, lostBurst: 0, lostLoss: 0, lostDown: 0, dropped: 0, refused: 0, submitsSkipped: 0, pausedEvents: 0, heldSends: 0, holdCancels: 0 };
   /** Submissions not yet accepted or skipped (future ones and refused ones waiting to retry). */
   submitsInFlight = 0;
   private readonly nodes = new Map<NodeId, SimNode>();
@@ -399,14 +399,16 @@ export class SimCluster {
 
   private submit(n: SimNode, ev: Extract<SimEvent, { kind: 'submit' }>): void {
     const reqId = this.reqIdNext++;
+    // Recorded first: a core holding the token (sender hold) delivers the message within this very step.
+    this.history.record(n.id, this.now, { kind: 'accept', id: ev.id, guarantee: ev.guarantee });
     const actions = this.apply(n, { kind: 'app_mcast', now: this.now, reqId, payload: encoder.encode(ev.id), guarantee: ev.guarantee });
-    if (actions === undefined) return;
-    if (actions.some((a) => a.kind === 'mcast_refused' && a.reqId === reqId)) {
+    if (actions === undefined || actions.some((a) => a.kind === 'mcast_refused' && a.reqId === reqId)) {
+      this.history.retractAccept(n.id, ev.id);
+      if (actions === undefined) return;
       this.counts.refused++;
       this.schedule(this.now + this.opts.submitRetryMs, ev);
       return;
     }
-    this.history.record(n.id, this.now, { kind: 'accept', id: ev.id, guarantee: ev.guarantee });
     this.submitsInFlight--;
     n.pendingOwn.add(ev.id);
     this.version++;
@@ -444,6 +446,8 @@ export class SimCluster {
       case 'send_multicast': {
         const m = a.message;
         if (m.type === 'mcast' && m.encapsulated !== null) this.history.recordRecoverySeq(m.ringId, m.seq);
+        if (m.type === 'mcast' && m.held === true) this.counts.heldSends++;
+        if (m.type === 'token_hold_cancel') this.counts.holdCancels++;
         if (m.type === 'mcast' && m.encapsulated === null && m.source === n.id) {
           this.received(n, m.ringId, m.seq);
           const id = decoder.decode(m.payload);

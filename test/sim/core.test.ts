@@ -9,7 +9,7 @@ const TOKEN_MS = 1000;
 function config(nodeId: number, over: Partial<TotemCoreConfig> = {}): TotemCoreConfig {
   return {
     nodeId, ringSeq: 0n, tokenMs: TOKEN_MS, tokenRetransmitMs: 238, joinMs: 50, consensusMs: 1200, failWaitMs: 200, mergeMs: 200, holdMs: 180,
-    seqnoUnchangedConst: 30, failRecvConst: 2500, windowSize: 50, maxMessages: 17, missCountConst: 5, tokenHold: true, ...over,
+    seqnoUnchangedConst: 30, failRecvConst: 2500, windowSize: 50, maxMessages: 17, missCountConst: 5, tokenHold: true, senderHoldMs: 1, ...over,
   };
 }
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -233,6 +233,46 @@ describe('totem core: membership, recovery and delivery', () => {
     net.mcast(3, 'wake');
     net.run(at + 20);
     for (const n of [1, 2, 3]) assert.deepEqual(net.delivered.get(n), ['wake'], `node ${n}`);
+  });
+
+  it('sender hold: a lone sender keeps the token and sends its next messages at once; a member with news gets it by TOKEN_HOLD_CANCEL (departure 13)', () => {
+    const net = new Net();
+    for (let i = 1; i <= 3; i++) net.boot(i, { senderHoldMs: 5, tokenHold: false });
+    net.run(50);
+    const [c1, c2, c3] = [1, 2, 3].map((n) => net.cores.get(n)!) as [TotemCore, TotemCore, TotemCore];
+    net.mcast(2, 'a');
+    net.run(net.now + 2);
+    assert.equal(c2.counters.senderHolds, 1, 'node 2 holds after sending alone');
+    const rotations = c3.counters.tokensReceived;
+    for (const p of ['b', 'c']) {
+      net.mcast(2, p);
+      assert.equal(net.delivered.get(2)!.at(-1), p, `${p} is delivered at its sender within the call`);
+      net.run(net.now + 0.5);
+    }
+    assert.equal(c3.counters.tokensReceived, rotations, 'no token rotation was needed');
+    assert.equal(c2.counters.mcastsSentHeld, 2);
+    for (const n of [1, 3]) assert.deepEqual(net.delivered.get(n), ['a', 'b', 'c'], `node ${n} delivers without the token`);
+    // Node 3 saw the held flag: its message asks for the token instead of waiting for the hold to end.
+    const t = net.now;
+    net.mcast(3, 'd');
+    assert.equal(c3.counters.holdCancelsSent, 1);
+    net.run(t + 1);
+    for (const n of [1, 2, 3]) assert.deepEqual(net.delivered.get(n), ['a', 'b', 'c', 'd'], `node ${n}`);
+    // With nothing more to send the hold ends by its timer, and the token goes round again.
+    net.mcast(1, 'e');
+    net.run(net.now + 2);
+    const before = c2.counters.tokensReceived;
+    net.run(net.now + 20);
+    assert.ok(c2.counters.tokensReceived > before, 'the hold timer let the token go');
+    // A safe message ends the hold at once: it needs the token to go round twice before anyone delivers it.
+    net.mcast(1, 'f');
+    net.run(net.now + 2);
+    const held = c1.counters.senderHolds;
+    net.mcast(1, 's', 'safe');
+    assert.notEqual(net.delivered.get(1)!.at(-1), 's', 'not delivered before it is safe');
+    net.run(net.now + 3);
+    for (const n of [1, 2, 3]) assert.deepEqual(net.delivered.get(n), ['a', 'b', 'c', 'd', 'e', 'f', 's'], `node ${n}`);
+    assert.ok(held > 0);
   });
 
   it('packets are untrusted: malformed joins, commit tokens and messages are counted and dropped, never asserted on', () => {

@@ -52,6 +52,18 @@ export class History {
     if (list === undefined) this.nodes.set(node, (list = []));
     list.push({ ...e, i: this.next++, t } as HistoryEvent);
   }
+
+  /** Take back an acceptance recorded before the core's answer, when the answer was a refusal. */
+  retractAccept(node: NodeId, id: string): void {
+    const list = this.nodes.get(node) ?? [];
+    for (let k = list.length - 1; k >= 0; k--) {
+      const e = list[k]!;
+      if (e.kind === 'accept' && e.id === id) {
+        list.splice(k, 1);
+        return;
+      }
+    }
+  }
 }
 
 export const ringKey = (r: RingId): string => ringIdString(r);

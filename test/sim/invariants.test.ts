@@ -201,8 +201,16 @@ describe('sim invariants on hand-written histories', () => {
     });
     it('a ring id reused after a stale-disk boot is reported as outside the model', () => {
       const s = new Script().boot(1).install(1, R1, [1]).install(1, R2, [1]).down(1).boot(1, 0n, true, 2).install(1, R1, [1]);
-      assert.equal(staleRingReuse(s.h).length, 1);
+      const found = staleRingReuse(s.h);
+      assert.equal(found.length, 2, found.join('\n')); // committed to again, and installed
+      assert.match(found[1]!, /installed ring 1\.4, not above ring seq 8/);
       const fresh = new Script().boot(1).install(1, R1, [1]).down(1).boot(1, R1.seq, false, 2).install(1, R2, [1]);
+      assert.deepEqual(staleRingReuse(fresh.h), []);
+    });
+    it('so is a ring seq committed to again after a stale-disk boot, installed or not (sim seed 13306)', () => {
+      const s = new Script().boot(1).install(1, R1, [1]).store(1, R2.seq).down(1).boot(1, 0n, true, 2).store(1, R2.seq);
+      expectOne(staleRingReuse(s.h), /committed to ring seq 8, not above ring seq 8 it had stored before/);
+      const fresh = new Script().boot(1).install(1, R1, [1]).store(1, R2.seq).down(1).boot(1, R2.seq, false, 2).store(1, R2.seq + 4n);
       assert.deepEqual(staleRingReuse(fresh.h), []);
     });
     it('a ring not above the seq the node booted with', () => {

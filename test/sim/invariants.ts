@@ -342,9 +342,22 @@ export function checkBoundedQueues(end: EndState): string[] {
 export function staleRingReuse(h: History): string[] {
   const out: string[] = [];
   const highest = new Map<NodeId, bigint>();
+  // Committing counts too: a ring id the previous incarnation committed to (stored) may have been installed by
+  // the others without it, and a second ring under the same id mixes two message streams (sim seed 13306).
+  const highestStored = new Map<NodeId, bigint>();
   for (const x of incarnations(h)) {
     const before = highest.get(x.node) ?? -1n;
+    const storedBefore = highestStored.get(x.node) ?? -1n;
+    let reported = false;
     for (const e of x.events) {
+      if (e.kind === 'store') {
+        if (x.stale && e.seq <= storedBefore && !reported) {
+          out.push(`${who(x)} booted from a stale disk (ring seq ${x.bootSeq}) and committed to ring seq ${e.seq}, not above ring seq ${storedBefore} it had stored before`);
+          reported = true;
+        }
+        if (e.seq > (highestStored.get(x.node) ?? -1n)) highestStored.set(x.node, e.seq);
+        continue;
+      }
       if (e.kind !== 'confchg' || e.type !== 'regular') continue;
       if (x.stale && e.ringId.seq <= before) out.push(`${who(x)} booted from a stale disk (ring seq ${x.bootSeq}) and installed ring ${ringKey(e.ringId)}, not above ring seq ${before} it had installed before`);
       if (e.ringId.seq > (highest.get(x.node) ?? -1n)) highest.set(x.node, e.ringId.seq);

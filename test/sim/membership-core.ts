@@ -19,7 +19,7 @@ export function membershipCoreMissing(): string | undefined {
     try {
       const probe = membershipCoreFactory({
         tokenMs: 1000, tokenRetransmitMs: 238, joinMs: 50, consensusMs: 1200, failWaitMs: 200, mergeMs: 200,
-        holdMs: 180, seqnoUnchangedConst: 30, failRecvConst: 2500, windowSize: 50, maxMessages: 17, missCountConst: 5, tokenHold: true,
+        holdMs: 180, seqnoUnchangedConst: 30, failRecvConst: 2500, windowSize: 50, maxMessages: 17, missCountConst: 5, tokenHold: true, senderHoldMs: 1,
       })(1, 0n);
       probe.step({ kind: 'start', now: 0 });
       missing = ['gather', 'commit', 'recovery', 'operational'].includes(probe.currentState) ? null : `a started core is in state ${probe.currentState}`;

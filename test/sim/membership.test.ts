@@ -78,11 +78,13 @@ describe('totem sim: the membership ring under faults', function () {
     assert.deepEqual(a.faultLog, b.faultLog);
   });
 
-  it('the faults are exercised: crashes, stale restarts, partitions, clogs, bursts, pauses, drops; rings up to 32 nodes', () => {
+  it('the faults are exercised: crashes, stale restarts, partitions, clogs, bursts, pauses, drops, sender holds; rings up to 32 nodes', () => {
     const seen = new Map<string, number>();
     let pausedEvents = 0;
     let dropped = 0;
     let staleRestarts = 0;
+    let heldSends = 0;
+    let holdCancels = 0;
     let maxNodes = 0;
     for (let seed = 1; seed <= EXERCISED_SEEDS; seed++) {
       const r = summaries.get(seed) ?? run(seed, true);
@@ -93,6 +95,8 @@ describe('totem sim: the membership ring under faults', function () {
       pausedEvents += r.counts.pausedEvents;
       dropped += r.counts.dropped;
       staleRestarts += r.restarts.stale;
+      heldSends += r.counts.heldSends;
+      holdCancels += r.counts.holdCancels;
       maxNodes = Math.max(maxNodes, r.nodes);
     }
     for (const kind of ['crash', 'restart', 'leave', 'partition', 'one-way', 'clog', 'loss burst', 'pause', 'drop', 'HEAL']) {
@@ -101,6 +105,7 @@ describe('totem sim: the membership ring under faults', function () {
     assert.ok(pausedEvents > 0, 'no event ever waited for a paused process');
     assert.ok(dropped > 0, 'no drop rule ever fired');
     assert.ok(staleRestarts > 0, 'no restart from a stale disk');
+    assert.ok(heldSends > 0 && holdCancels > 0, `sender hold: ${heldSends} held sends, ${holdCancels} hold cancels`);
     assert.ok(maxNodes >= 17, `largest ring ${maxNodes}`);
   });
 });

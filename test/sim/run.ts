@@ -6,7 +6,7 @@
 // deliver everything within the liveness bound; then a quiet period in which
 // nothing may change. Then every invariant is checked over the history.
 import { deriveConsensusMs, deriveHoldMs, deriveTokenRetransmitMs, TOTEM_DEFAULTS } from '../../aisexec/config/totemconfig.js';
-import { deriveFailWaitMs } from '../../aisexec/totem/core.js';
+import { deriveFailWaitMs, SENDER_HOLD_MS } from '../../aisexec/totem/core.js';
 import type { NodeId } from '../../aisexec/totem/types.js';
 import { SimCluster, type CoreFactory } from './cluster.js';
 import { FAULT_KINDS, planFaults, type FaultKind } from './faults.js';
@@ -105,6 +105,8 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     missCountConst: prng.int(1, TOTEM_DEFAULTS.missCountConst),
     // Without token hold an idle ring spins the token at network speed: realistic, but costly in events, so small rings only.
     tokenHold: nodes > 8 || prng.chance(0.85),
+    // Sender hold (core departure 13): mostly on, at the executive's SENDER_HOLD_MS or a shorter 1 ms.
+    senderHoldMs: prng.chance(0.25) ? 0 : prng.chance(0.5) ? 1 : SENDER_HOLD_MS,
   };
   settings.maxMessages = Math.min(settings.maxMessages, settings.windowSize);
 
@@ -195,7 +197,7 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
 export function describeFailure(r: SimResult): string {
   const s = r.settings;
   return [
-    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, token ${s.tokenMs} ms, hold ${s.tokenHold ? 'on' : 'off'}, window ${s.windowSize}/${s.maxMessages}, ` +
+    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, token ${s.tokenMs} ms, hold ${s.tokenHold ? 'on' : 'off'}, sender hold ${s.senderHoldMs} ms, window ${s.windowSize}/${s.maxMessages}, ` +
       `loss ${r.net.lossProbability.toFixed(3)}, dup ${r.net.duplicateProbability.toFixed(3)}, ${r.accepted}/${r.submissions} messages accepted, ` +
       `heal at ${r.healAt.toFixed(0)}, converged ${r.convergeMs === undefined ? 'never' : `${r.convergeMs.toFixed(0)} ms after`} (bound ${r.boundMs.toFixed(0)})`,
     `replay: SEED=${r.seed} npx mocha test/sim/membership.test.ts   (or: npm run sim -- --seed ${r.seed} --trace)`,
