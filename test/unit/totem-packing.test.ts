@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SaAisErrorT } from '../../lib-ais/errors.js';
 import {
-  FLAG_CONTINUES_FIRST, FLAG_MORE_LAST, FrameAssembler, FramePacker, MESSAGE_BYTES_MAX, frameLayout, submitErrorCode,
+  CUT_FRAGMENT_BYTES_MIN, FLAG_CONTINUES_FIRST, FLAG_MORE_LAST, FrameAssembler, FramePacker, MESSAGE_BYTES_MAX, frameLayout, submitErrorCode,
   type PackedFrame,
 } from '../../aisexec/totem/pg/index.js';
 
@@ -100,9 +100,38 @@ describe('totem packing (aisexec/totem/pg)', () => {
       }), FC);
     });
 
-    it('only messages larger than an empty frame are cut; a message that fits is never split across frames', () => {
-      fc.assert(fc.property(fc.integer({ min: 16, max: 600 }), fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 80 }), (capacity, sizes) => {
+    it('rule 2b: a message that fits whole is cut only if longer than half a frame, for a start fragment of at least 128 bytes; frames are counted exactly ahead', () => {
+      fc.assert(fc.property(fc.integer({ min: 16, max: 1400 }), fc.array(fc.integer({ min: 0, max: 1500 }), { maxLength: 80 }), (capacity, sizes) => {
         const p = new FramePacker({ capacityBytes: capacity });
+        for (const [i, n] of sizes.entries()) assert.equal(p.submit(content(i, n), 'agreed'), 'ok');
+        const whole = p.wholeMessageBytesMax;
+        const pending = p.pendingFrames();
+        const frames = drain(p);
+        assert.equal(frames.length, pending);
+        for (const f of frames) assert.ok(f.payload.length <= capacity);
+        const starts = frames.filter((f) => (f.payload[0]! & FLAG_MORE_LAST) !== 0 && !((f.payload[0]! & FLAG_CONTINUES_FIRST) !== 0 && f.payload[1] === 1)).length;
+        assert.ok(starts >= sizes.filter((n) => n > whole).length, 'every message larger than a frame is cut');
+        assert.ok(starts <= sizes.filter((n) => n > Math.floor(whole / 2)).length, 'no message of half a frame or less is cut');
+        if (capacity < CUT_FRAGMENT_BYTES_MIN + 8) assert.equal(starts, sizes.filter((n) => n > whole).length, 'no fragment under 128 bytes for a whole message');
+        const out = unpackAll(frames);
+        assert.equal(out.length, sizes.length);
+        sizes.forEach((n, i) => assert.ok(sameBytes(out[i]!, content(i, n))));
+      }), { seed: FC.seed, numRuns: 300 });
+    });
+
+    it('rule 2b fills frames: 1,036-byte messages (the bench\'s 1 KiB pings) at capacity 1400 take a third fewer frames', () => {
+      const cutting = new FramePacker({ capacityBytes: 1400 });
+      const whole = new FramePacker({ capacityBytes: 1400, cutAboveBytes: Infinity });
+      for (let i = 0; i < 100; i++) for (const p of [cutting, whole]) assert.equal(p.submit(content(i, 1036), 'agreed'), 'ok');
+      assert.equal(drain(whole).length, 100);
+      const frames = drain(cutting);
+      assert.ok(frames.length <= Math.ceil((100 * 1039) / 1390), `${frames.length} frames`);
+      assert.equal(unpackAll(frames).length, 100);
+    });
+
+    it('rule 2 (cutting whole messages off): only messages larger than an empty frame are cut; a message that fits is never split across frames', () => {
+      fc.assert(fc.property(fc.integer({ min: 16, max: 600 }), fc.array(fc.integer({ min: 0, max: 700 }), { maxLength: 80 }), (capacity, sizes) => {
+        const p = new FramePacker({ capacityBytes: capacity, cutAboveBytes: Infinity });
         for (const [i, n] of sizes.entries()) assert.equal(p.submit(content(i, n), 'agreed'), 'ok');
         const whole = p.wholeMessageBytesMax;
         const cut = sizes.filter((n) => n > whole).length;

@@ -4,8 +4,9 @@
 // pulls frames. Many small messages share a frame; a message larger than an
 // empty frame is cut into fragments, its first one filling the rest of the
 // current frame and its last one sharing its frame with the messages after it.
-// A message that fits in an empty frame is never cut, so it is delivered from
-// exactly one frame (no waiting on a second one a token rotation later).
+// A small message that fits in an empty frame is never cut, so it is delivered
+// from exactly one frame (no waiting on a second one a token rotation later);
+// one longer than half a frame is cut to fill the current frame (rule 2b).
 //
 // Packing is greedy and left to right, so where the frames of queued messages
 // are cut never depends on later submissions. `submit` therefore advances a
@@ -35,7 +36,15 @@ export interface PackerConfig {
   readonly capacityBytes: number;
   readonly queueBytesMax?: number;
   readonly queueMessagesMax?: number;
+  /**
+   * Messages longer than this that fit whole in a frame may still be cut to fill the rest of the current frame
+   * (rule 2b, docs/totem-packing.md); default: half of `wholeMessageBytesMax`. Infinity: never.
+   */
+  readonly cutAboveBytes?: number;
 }
+
+/** Rule 2b: the smallest start fragment worth cutting a message that fits whole for. */
+export const CUT_FRAGMENT_BYTES_MIN = 128;
 
 /**
  * Result of `submit`. 'too_big': larger than MESSAGE_BYTES_MAX, never
@@ -69,6 +78,7 @@ export class FramePacker {
   private readonly layout: FrameLayout;
   private readonly bytesMax: number;
   private readonly messagesMax: number;
+  private readonly cutAbove: number;
 
   // The queue: a ring buffer of message references and their safe flags.
   private readonly ring: (Uint8Array | undefined)[];
@@ -91,6 +101,7 @@ export class FramePacker {
     this.layout = frameLayout(config.capacityBytes);
     this.bytesMax = config.queueBytesMax ?? PACKER_QUEUE_BYTES_MAX;
     this.messagesMax = config.queueMessagesMax ?? PACKER_QUEUE_MESSAGES_MAX;
+    this.cutAbove = config.cutAboveBytes ?? Math.floor(this.layout.wholeMax / 2);
     assert(Number.isInteger(this.bytesMax) && this.bytesMax >= MESSAGE_BYTES_MAX, 'packer: queueBytesMax must hold one largest message');
     assert(Number.isInteger(this.messagesMax) && this.messagesMax >= 1, 'packer: queueMessagesMax must be at least 1');
     this.ring = new Array<Uint8Array | undefined>(this.messagesMax).fill(undefined);
@@ -184,8 +195,8 @@ export class FramePacker {
         this.popHead();
         continue;
       }
-      if (len <= wholeMax) break; // fits whole in the next frame: never cut it
       const frag = startFragmentBytes(this.layout, pos - base, len);
+      if (len <= wholeMax && !this.cuts(len, frag)) break; // fits whole in the next frame: not cut (rule 2)
       if (frag < 1) break;
       pos = writeVarint(buf, pos, frag);
       pos = writeVarint(buf, pos, len);
@@ -241,13 +252,13 @@ export class FramePacker {
       this.shadowCount++;
       return;
     }
-    if (len <= wholeMax) {
+    let frag = startFragmentBytes(this.layout, this.shadowPos, len);
+    if (len <= wholeMax && !this.cuts(len, frag)) {
       this.shadowClosed++;
       this.shadowPos = FRAME_HEADER_BYTES + need;
       this.shadowCount = 1;
       return;
     }
-    let frag = startFragmentBytes(this.layout, this.shadowPos, len);
     if (frag < 1) {
       this.shadowClosed++; // the tail is full; the start fragment opens a fresh frame
       frag = startFragmentBytes(this.layout, FRAME_HEADER_BYTES, len);
@@ -259,6 +270,11 @@ export class FramePacker {
     this.shadowClosed += middles;
     this.shadowPos = FRAME_HEADER_BYTES + varintBytes(last) + last;
     this.shadowCount = 1;
+  }
+
+  /** Rule 2b: a message that fits whole is cut when it is large and a worthwhile start fragment fits here. */
+  private cuts(len: number, frag: number): boolean {
+    return len > this.cutAbove && frag >= CUT_FRAGMENT_BYTES_MIN;
   }
 
   /** The first pending frame has been taken. */
