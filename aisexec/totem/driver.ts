@@ -328,7 +328,10 @@ export class TotemDelivery implements Delivery {
 
   private send(to: NodeId | null, m: TotemMessage): void {
     const packet = this.security.seal(encode(m, this.nodeid), this.nodeid);
-    this.rrp.send(m.type === 'orf_token' || m.type === 'memb_commit_token' ? 'token' : 'mcast', to, packet);
+    const token = m.type === 'orf_token' || m.type === 'memb_commit_token';
+    this.rrp.send(token ? 'token' : 'mcast', to, packet);
+    // The core sends a visit's messages, then the token, then delivers: the batch leaves before the deliveries run.
+    if (token) this.rrp.flush();
   }
 
   /** A one-member ring passes its tokens to itself without the network, on a later turn of the event loop. */

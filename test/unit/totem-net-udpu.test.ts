@@ -32,7 +32,8 @@ async function until(cond: () => boolean, what: string, ms = 2000): Promise<void
 /** Lets datagrams that could still arrive do so (loopback delivers within microseconds). */
 const settle = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('udpu transport (real sockets on 127.0.0.x)', () => {
+for (const io of ['native', 'dgram'] as const) describe(`udpu transport (real sockets on 127.0.0.x), ${io} I/O`, () => {
+  const make = (o: UdpuOptions): UdpuTransport => new UdpuTransport({ ...o, io });
   const open: { close(): Promise<void> | void }[] = [];
   afterEach(async () => {
     await Promise.all(open.splice(0).map((t) => t.close()));
@@ -49,7 +50,7 @@ describe('udpu transport (real sockets on 127.0.0.x)', () => {
         ring, nodeid: m.nodeid, localAddress: m.address, port, members, blockUnlistedIps: opts.block ?? true,
         onPacket: (r, data, from) => got[i]!.push({ at: i + 1, ring: r, data, from }),
       };
-      return new UdpuTransport(o);
+      return make(o);
     });
     open.push(...ts);
     await Promise.all(ts.map((t) => t.open()));
@@ -70,6 +71,17 @@ describe('udpu transport (real sockets on 127.0.0.x)', () => {
     assert.equal(s3.bytesSent, 2 * 'mcast from 3'.length);
     assert.equal(ts[1]!.status().counters.packetsReceived, 2);
     assert.equal(ts[1]!.status().counters.bytesReceived, 'token'.length + 'mcast from 3'.length);
+  });
+
+  it('keeps order within a burst: 200 frames to two members and a token, as one token visit sends them', async () => {
+    const { ts, got } = await cluster(3, await freePort());
+    assert.equal(ts[0]!.status().io, io);
+    for (let i = 0; i < 200; i++) ts[0]!.sendMulticast(Buffer.from(`frame ${i}`));
+    ts[0]!.sendUnicast(2, Buffer.from('token'));
+    ts[0]!.flush();
+    await until(() => got[1]!.length === 201 && got[2]!.length === 200, 'the burst');
+    assert.deepEqual(got[1]!.map((g) => g.data.toString()), [...Array.from({ length: 200 }, (_, i) => `frame ${i}`), 'token']);
+    assert.equal(ts[0]!.status().counters.packetsSent, 401);
   });
 
   it('passes datagrams up to 65507 bytes (commit tokens of large rings) and counts larger ones as not sent', async () => {
@@ -128,7 +140,7 @@ describe('udpu transport (real sockets on 127.0.0.x)', () => {
 
   it('counts a unicast to an unknown node and sends on a closed transport, never throws', async () => {
     const port = await freePort();
-    const t = new UdpuTransport({ ring: 0, nodeid: 1, localAddress: '127.0.0.1', port, members: [{ nodeid: 1, address: '127.0.0.1' }, { nodeid: 2, address: '127.0.0.2' }], blockUnlistedIps: true, onPacket: () => {} });
+    const t = make({ ring: 0, nodeid: 1, localAddress: '127.0.0.1', port, members: [{ nodeid: 1, address: '127.0.0.1' }, { nodeid: 2, address: '127.0.0.2' }], blockUnlistedIps: true, onPacket: () => {} });
     open.push(t);
     t.sendUnicast(2, Buffer.from('before open'));
     await t.open();
@@ -144,7 +156,7 @@ describe('udpu transport (real sockets on 127.0.0.x)', () => {
 
   it('counts send errors instead of throwing (EACCES-class errors: a broadcast address without SO_BROADCAST)', async () => {
     const port = await freePort();
-    const t = new UdpuTransport({
+    const t = make({
       ring: 0, nodeid: 1, localAddress: '127.0.0.1', port, blockUnlistedIps: true, onPacket: () => {},
       members: [{ nodeid: 1, address: '127.0.0.1' }, { nodeid: 2, address: '127.255.255.255' }],
     });
@@ -179,12 +191,12 @@ describe('udpu transport (real sockets on 127.0.0.x)', () => {
 
   it('rejects open with an AisError naming ring, address and port, and leaves no socket behind', async () => {
     const port = await freePort();
-    const notHere = new UdpuTransport({ ring: 1, nodeid: 1, localAddress: '192.0.2.77', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
+    const notHere = make({ ring: 1, nodeid: 1, localAddress: '192.0.2.77', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
     await assert.rejects(notHere.open(), (e: unknown) => e instanceof AisInvalidParamError && /ring 1: cannot bind udpu socket to 192\.0\.2\.77:\d+/.test(e.message));
-    const first = new UdpuTransport({ ring: 0, nodeid: 1, localAddress: '127.0.0.1', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
+    const first = make({ ring: 0, nodeid: 1, localAddress: '127.0.0.1', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
     open.push(first);
     await first.open();
-    const twin = new UdpuTransport({ ring: 0, nodeid: 2, localAddress: '127.0.0.1', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
+    const twin = make({ ring: 0, nodeid: 2, localAddress: '127.0.0.1', port, members: [], blockUnlistedIps: true, onPacket: () => {} });
     await assert.rejects(twin.open(), (e: unknown) => e instanceof AisNoResourcesError && /127\.0\.0\.1:\d+/.test(e.message));
     assert.equal(twin.status().open, false);
   });

@@ -105,6 +105,11 @@ export class Rrp {
   }
 
   /** A packet to one node (`to`), or to every other node (`to` null), on the rings the mode picks. */
+  /** Sends now whatever the transports queued (a token visit's frames and the token leave together). */
+  flush(): void {
+    for (let i = 0; i < this.transports.length; i++) this.transports[i]!.flush();
+  }
+
   send(kind: PacketKind, to: NodeId | null, data: Uint8Array): void {
     const mask = this.core.sendRings(kind);
     for (let r = 0; r < this.transports.length; r++) {

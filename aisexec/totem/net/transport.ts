@@ -52,6 +52,8 @@ export interface RingTransportCounters {
 export interface RingTransportStatus {
   readonly ring: RingNo;
   readonly transport: 'udp' | 'udpu';
+  /** How datagrams move: batched native system calls, or Node's dgram. */
+  readonly io: 'native' | 'dgram';
   /** This node's address on the ring and the port it receives on (mcastport). */
   readonly localAddress: string;
   readonly port: number;
@@ -78,6 +80,8 @@ export interface RingTransport {
    * udpu's nodelist is fixed, so there it only reports whether it matches.
    */
   learnMember(nodeid: NodeId, address: string): boolean;
+  /** Sends now what this transport queued (native I/O batches a turn's datagrams); a no-op for dgram. */
+  flush(): void;
   /** Fault injection: drop everything sent and received, as if the cable were pulled. */
   setBlocked(blocked: boolean): void;
   status(): RingTransportStatus;

@@ -139,6 +139,9 @@ export class UdpTransport implements RingTransport {
     return this.members.set(nodeid, address);
   }
 
+  /** dgram sends at once: nothing is queued. */
+  flush(): void {}
+
   setBlocked(blocked: boolean): void {
     this.blocked = blocked;
   }
@@ -147,7 +150,7 @@ export class UdpTransport implements RingTransport {
     const recv = bufferSizes(this.mcastRecv).recv;
     const send = bufferSizes(this.send).send;
     return {
-      ring: this.ring, transport: 'udp', localAddress: this.opts.localAddress, port: this.opts.port,
+      ring: this.ring, transport: 'udp', io: 'dgram', localAddress: this.opts.localAddress, port: this.opts.port,
       open: this.send !== undefined, blocked: this.blocked, recvBufferBytes: recv, sendBufferBytes: send,
       counters: structuredClone(this.counters),
     };
