@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,7 @@ RFNET_API int rfnet_recv(int fd, uint8_t *buf, int slot, int max, int32_t *lens,
 RFNET_API int rfnet_send(int fd, const uint8_t *data, const int32_t *offs, const int32_t *lens, const uint8_t *peers, int npeers,
                          const int32_t *idx, int n, int32_t *errs);
 RFNET_API int rfnet_bufsizes(int fd, int32_t *out);
+RFNET_API int rfnet_gso(void);
 RFNET_API int rfnet_close(int fd);
 
 static socklen_t addr_len(const uint8_t *slot)
@@ -112,55 +114,159 @@ int rfnet_recv(int fd, uint8_t *buf, int slot, int max, int32_t *lens, uint8_t *
 	return n;
 }
 
+/*
+ * Generic segmentation offload (UDP_SEGMENT, Linux 4.18): consecutive
+ * datagrams to one peer of one size (the last may be shorter) leave as one
+ * super-datagram that the kernel cuts late, on the receive side of loopback
+ * or in the NIC. A token visit's frames are mostly full and of equal size,
+ * so one system-call message carries them all. Measured on the project's
+ * 2-core VM (17 frames of 1,400 bytes to two peers per visit): 13.8 to 5.5 us
+ * of sender CPU per frame, 8-9 to 2.7 us at each receiver. A kernel or
+ * device that refuses it turns it off for the process; the datagrams are
+ * then sent one by one.
+ */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#define GROUPS 64             /* system-call messages per sendmmsg */
+#define GSO_SEGMENTS_MAX 64   /* the kernel's UDP_MAX_SEGMENTS (64 before 6.x, 128 after) */
+#define GSO_BYTES_MAX 65000   /* a super-datagram is one IP packet: under 64 KiB with headers */
+#define PEERS_INDEXED 256
+
+static int gso_off;
+
+struct group {
+	int peer;
+	int size;
+	int count;
+	int bytes;
+	int closed;
+	int members[GSO_SEGMENTS_MAX];
+};
+
+static void send_one_by_one(int fd, const uint8_t *data, const int32_t *offs, const int32_t *lens, const uint8_t *peers,
+                            const struct group *g, int32_t *errs)
+{
+	for (int i = 0; i < g->count; i++) {
+		int j = g->members[i];
+		const uint8_t *to = peers + (size_t)g->peer * RFNET_ADDR_BYTES;
+		ssize_t r;
+		do
+			r = sendto(fd, data + offs[j], (size_t)lens[j], MSG_DONTWAIT, (const struct sockaddr *)to, addr_len(to));
+		while (r < 0 && errno == EINTR);
+		errs[j] = r < 0 ? errno : 0;
+	}
+}
+
 int rfnet_send(int fd, const uint8_t *data, const int32_t *offs, const int32_t *lens, const uint8_t *peers, int npeers,
                const int32_t *idx, int n, int32_t *errs)
 {
-	struct mmsghdr m[BATCH];
-	struct iovec iov[BATCH];
-	if (data == NULL || offs == NULL || lens == NULL || peers == NULL || idx == NULL || errs == NULL || n < 0)
+	/* Static: called from the executive's one JavaScript thread only, and too big for its stack. */
+	static struct group g[GROUPS];
+	static struct iovec iov[GROUPS * GSO_SEGMENTS_MAX];
+	static struct mmsghdr m[GROUPS];
+	static union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[GROUPS];
+	int open_of[PEERS_INDEXED];
+	if (data == NULL || offs == NULL || lens == NULL || peers == NULL || idx == NULL || errs == NULL || n < 0 || npeers < 0)
 		return -EINVAL;
-	int done = 0;
-	while (done < n) {
-		int k = n - done < BATCH ? n - done : BATCH;
-		int bad = -1;
-		for (int i = 0; i < k; i++) {
-			int j = done + i;
-			if (idx[j] < 0 || idx[j] >= npeers || lens[j] < 0 || offs[j] < 0) {
-				k = i;
-				bad = j;
-				break;
+	int next = 0;
+	while (next < n) {
+		/* Group datagrams [next, ...) until GROUPS system-call messages are formed. */
+		int ng = 0;
+		for (int p = 0; p < PEERS_INDEXED; p++)
+			open_of[p] = -1;
+		for (; next < n; next++) {
+			int j = next;
+			int peer = idx[j];
+			if (peer < 0 || peer >= npeers || lens[j] < 0 || offs[j] < 0) {
+				errs[j] = EINVAL;
+				continue;
 			}
-			const uint8_t *to = peers + (size_t)idx[j] * RFNET_ADDR_BYTES;
-			iov[i].iov_base = (void *)(data + offs[j]);
-			iov[i].iov_len = (size_t)lens[j];
-			memset(&m[i], 0, sizeof m[i]);
-			m[i].msg_hdr.msg_iov = &iov[i];
-			m[i].msg_hdr.msg_iovlen = 1;
-			m[i].msg_hdr.msg_name = (void *)to;
-			m[i].msg_hdr.msg_namelen = addr_len(to);
+			int k = peer < PEERS_INDEXED ? open_of[peer] : -1;
+			if (k >= 0) {
+				struct group *o = &g[k];
+				if (gso_off || o->closed || lens[j] > o->size || o->count == GSO_SEGMENTS_MAX || o->bytes + lens[j] > GSO_BYTES_MAX)
+					k = -1;
+			}
+			if (k < 0) {
+				if (ng == GROUPS)
+					break;
+				k = ng++;
+				g[k].peer = peer;
+				g[k].size = lens[j];
+				g[k].count = 0;
+				g[k].bytes = 0;
+				g[k].closed = lens[j] == 0;
+				if (peer < PEERS_INDEXED)
+					open_of[peer] = k;
+			}
+			struct group *o = &g[k];
+			if (lens[j] < o->size)
+				o->closed = 1; /* only the last segment may be shorter */
+			o->members[o->count++] = j;
+			o->bytes += lens[j];
+		}
+		/* One system-call message per group: its datagrams as consecutive iovecs, a UDP_SEGMENT size if more than one. */
+		int at = 0;
+		for (int k = 0; k < ng; k++) {
+			struct group *o = &g[k];
+			const uint8_t *to = peers + (size_t)o->peer * RFNET_ADDR_BYTES;
+			memset(&m[k], 0, sizeof m[k]);
+			for (int i = 0; i < o->count; i++) {
+				iov[at + i].iov_base = (void *)(data + offs[o->members[i]]);
+				iov[at + i].iov_len = (size_t)lens[o->members[i]];
+			}
+			m[k].msg_hdr.msg_iov = &iov[at];
+			m[k].msg_hdr.msg_iovlen = (size_t)o->count;
+			m[k].msg_hdr.msg_name = (void *)to;
+			m[k].msg_hdr.msg_namelen = addr_len(to);
+			at += o->count;
+			if (o->count > 1) {
+				m[k].msg_hdr.msg_control = ctl[k].buf;
+				m[k].msg_hdr.msg_controllen = sizeof ctl[k].buf;
+				struct cmsghdr *c = CMSG_FIRSTHDR(&m[k].msg_hdr);
+				c->cmsg_level = SOL_UDP;
+				c->cmsg_type = UDP_SEGMENT;
+				c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+				uint16_t size = (uint16_t)o->size;
+				memcpy(CMSG_DATA(c), &size, sizeof size);
+			}
 		}
 		int sent = 0;
-		while (sent < k) {
-			int r = sendmmsg(fd, m + sent, (unsigned)(k - sent), MSG_DONTWAIT);
+		while (sent < ng) {
+			int r = sendmmsg(fd, m + sent, (unsigned)(ng - sent), MSG_DONTWAIT);
 			if (r < 0) {
-				if (errno == EINTR)
+				int e = errno;
+				if (e == EINTR)
 					continue;
-				/* The first datagram of the rest failed: count it, skip it, go on with the others. */
-				errs[done + sent] = errno;
+				struct group *o = &g[sent];
+				if (o->count > 1 && (e == EIO || e == EINVAL || e == EOPNOTSUPP || e == ENOPROTOOPT || e == EMSGSIZE)) {
+					/* Segmentation refused here (no checksum offload, an MTU below the frame, an old kernel). */
+					gso_off = 1;
+					send_one_by_one(fd, data, offs, lens, peers, o, errs);
+				} else {
+					for (int i = 0; i < o->count; i++)
+						errs[o->members[i]] = e;
+				}
 				sent++;
 				continue;
 			}
-			for (int i = 0; i < r; i++)
-				errs[done + sent + i] = 0;
+			for (int k = sent; k < sent + r; k++)
+				for (int i = 0; i < g[k].count; i++)
+					errs[g[k].members[i]] = 0;
 			sent += r;
-		}
-		done += k;
-		if (bad >= 0) {
-			errs[bad] = EINVAL;
-			done++;
 		}
 	}
 	return n;
+}
+
+/* Whether segmentation offload is still on (tests and the status). */
+int rfnet_gso(void)
+{
+	return !gso_off;
 }
 
 int rfnet_bufsizes(int fd, int32_t *out)

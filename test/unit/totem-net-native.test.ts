@@ -4,6 +4,7 @@
 // Node's codes, and datagrams that stay intact after later reads.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import os from 'node:os';
 import { NativeUdpSocket, errnoError, nativeNetUnavailable } from '../../aisexec/totem/net/native-socket.js';
 
 interface Got { data: Buffer; from: string }
@@ -66,6 +67,26 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
       assert.equal(got[0]!.data.toString(), 'datagram 0 '.padEnd(100, '.'));
     });
   }
+
+  it('segments a run of equal-sized datagrams to one peer (UDP_SEGMENT) and the receiver gets each one, in order, the shorter last one too', async () => {
+    const port = await freePort('udp4', '127.0.0.1');
+    const got2: Got[] = [];
+    const got3: Got[] = [];
+    const a = socket(4, []);
+    a.open('127.0.0.1', port, 1 << 22);
+    socket(4, got2).open('127.0.0.2', port, 1 << 22);
+    socket(4, got3).open('127.0.0.3', port, 1 << 22);
+    const [p2, p3] = [a.peer('127.0.0.2', port), a.peer('127.0.0.3', port)];
+    // A token visit: 100 full frames to both members interleaved (more than one super-datagram holds), then a short token.
+    for (let i = 0; i < 100; i++) for (const p of [p2, p3]) a.send(Buffer.alloc(1400, i), p);
+    a.send(Buffer.from('token'), p2);
+    a.flush();
+    await until(() => got2.length === 101 && got3.length === 100, 'every segment');
+    got3.forEach((g, i) => assert.ok(g.data.length === 1400 && g.data.every((b) => b === i), `frame ${i}`));
+    assert.equal(got2.at(-1)!.data.toString(), 'token');
+    const [major, minor] = os.release().split('.').map(Number) as [number, number];
+    if (major > 4 || (major === 4 && minor >= 18)) assert.equal(a.segmentationOffload, true, 'loopback takes UDP_SEGMENT on Linux 4.18+');
+  });
 
   it('reports a bind failure as Node would (code EADDRINUSE / EADDRNOTAVAIL), a bad peer address as -1', async () => {
     const port = await freePort('udp4', '127.0.0.1');

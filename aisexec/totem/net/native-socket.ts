@@ -1,7 +1,9 @@
 // A ring socket on native/build/libringfort-net.so (native/src/rfnet.c),
 // called through koffi: the datagrams queued during one turn of the event loop
 // (a token visit: its frames to every member, then the token) leave in one
-// sendmmsg, and one wake-up reads everything queued with recvmmsg. Node's
+// sendmmsg, each member's run of equal-sized frames as one segmented
+// super-datagram (UDP_SEGMENT), and one wake-up reads everything queued with
+// recvmmsg. Node's
 // dgram makes a system call, a send request and a callback per datagram, and
 // one 'message' event per datagram received; at 1 KiB that was most of the
 // ring's CPU time (BENCHMARKS.md, "ring"). koffi.node.poll (libuv's uv_poll)
@@ -32,6 +34,7 @@ interface NativeNet {
   send: (fd: number, data: Buffer, offs: Int32Array, lens: Int32Array, peers: Buffer, npeers: number, idx: Int32Array, n: number, errs: Int32Array) => number;
   bufsizes: (fd: number, out: Int32Array) => number;
   close: (fd: number) => number;
+  gso: () => number;
 }
 
 let lib: NativeNet | undefined;
@@ -65,6 +68,7 @@ function nativeNet(): NativeNet | undefined {
       send: l.func('int rfnet_send(int, void *, void *, void *, void *, int, void *, int, void *)') as NativeNet['send'],
       bufsizes: l.func('int rfnet_bufsizes(int, void *)') as NativeNet['bufsizes'],
       close: l.func('int rfnet_close(int)') as NativeNet['close'],
+      gso: l.func('int rfnet_gso(void)') as NativeNet['gso'],
     };
   } catch (err) {
     unavailable = `cannot load ${p}: ${err instanceof Error ? err.message : String(err)}`;
@@ -130,6 +134,11 @@ export class NativeUdpSocket {
 
   get isOpen(): boolean {
     return this.fd >= 0;
+  }
+
+  /** Whether sends still use UDP segmentation offload (a refusal by the kernel turns it off for the process). */
+  get segmentationOffload(): boolean {
+    return this.n.gso() !== 0;
   }
 
   /** Binds address:port; throws an errno Error (code EADDRINUSE, EADDRNOTAVAIL, ...) on failure. */

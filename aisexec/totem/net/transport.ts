@@ -54,6 +54,8 @@ export interface RingTransportStatus {
   readonly transport: 'udp' | 'udpu';
   /** How datagrams move: batched native system calls, or Node's dgram. */
   readonly io: 'native' | 'dgram';
+  /** Native I/O: whether sends use UDP segmentation offload (UDP_SEGMENT). */
+  readonly segmentationOffload: boolean;
   /** This node's address on the ring and the port it receives on (mcastport). */
   readonly localAddress: string;
   readonly port: number;

@@ -150,7 +150,7 @@ export class UdpTransport implements RingTransport {
     const recv = bufferSizes(this.mcastRecv).recv;
     const send = bufferSizes(this.send).send;
     return {
-      ring: this.ring, transport: 'udp', io: 'dgram', localAddress: this.opts.localAddress, port: this.opts.port,
+      ring: this.ring, transport: 'udp', io: 'dgram', segmentationOffload: false, localAddress: this.opts.localAddress, port: this.opts.port,
       open: this.send !== undefined, blocked: this.blocked, recvBufferBytes: recv, sendBufferBytes: send,
       counters: structuredClone(this.counters),
     };

@@ -133,7 +133,7 @@ export class UdpuTransport implements RingTransport {
   status(): RingTransportStatus {
     const sizes = this.native !== undefined ? this.native.bufferSizes() : bufferSizes(this.socket);
     return {
-      ring: this.ring, transport: 'udpu', io: this.io, localAddress: this.opts.localAddress, port: this.opts.port,
+      ring: this.ring, transport: 'udpu', io: this.io, segmentationOffload: this.native?.segmentationOffload ?? false, localAddress: this.opts.localAddress, port: this.opts.port,
       open: this.socket !== undefined || this.native !== undefined, blocked: this.blocked, recvBufferBytes: sizes.recv, sendBufferBytes: sizes.send,
       counters: structuredClone(this.counters),
     };
