@@ -327,10 +327,23 @@ function exact(what: string, need: number, have: number): Refusal | null {
   return null;
 }
 
+// Nearly every packet names the same ring: the last ring id decoded is reused (a bigint per packet is measurable).
+let lastRep = 0;
+let lastSeqHi = -1;
+let lastSeqLo = -1;
+let lastRingId: RingId | undefined;
+
 function readRingId(b: Uint8Array, at: number, what: string): RingId | Refusal {
   const rep = rd32(b, at);
   if (rep === 0) return new Refusal('node_id', `${what} has representative 0`);
-  return { rep, seq: rd64(b, at + 4) };
+  const hi = rd32(b, at + 4);
+  const lo = rd32(b, at + 8);
+  if (lastRingId !== undefined && rep === lastRep && hi === lastSeqHi && lo === lastSeqLo) return lastRingId;
+  lastRep = rep;
+  lastSeqHi = hi;
+  lastSeqLo = lo;
+  lastRingId = Object.freeze({ rep, seq: rd64(b, at + 4) });
+  return lastRingId;
 }
 
 function readBool(b: Uint8Array, at: number, what: string): boolean | Refusal {

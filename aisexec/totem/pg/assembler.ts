@@ -164,7 +164,9 @@ export class FrameAssembler {
         if (total > MESSAGE_BYTES_MAX) throw new Malformed('too_big');
         if (len === 0 || len >= total) throw new Malformed('bad_fragment');
         if (pos + len > n) throw new Malformed('truncated');
-        const data = new Uint8Array(total);
+        // From Buffer's pool below 4 KiB (a Uint8Array of its own costs an allocation outside the heap); every
+        // byte is written by the fragments before the message is handed out (filled must reach total).
+        const data = Buffer.allocUnsafe(total);
         data.set(p.subarray(pos, pos + len), 0);
         this.partials.set(source, { data, filled: len });
         pos += len;
