@@ -177,7 +177,10 @@ export class NativeUdpSocket {
     this.used += data.length;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+      // After this turn's I/O callbacks: a lone sender's own delivery answers its client (the IPC socket uncorks
+      // on process.nextTick) before the frame leaves and wakes two members that compete for the same CPUs
+      // (p50 self-delivery 112-161 us against 140-179 with a microtask). Tokens and receive batches flush at once.
+      setImmediate(this.flushTask);
     }
   }
 
