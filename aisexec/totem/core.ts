@@ -62,9 +62,14 @@
 //     ring in the commit token (corosync reports a ring id of its own), so it
 //     can never be mistaken for a transitional peer of the ring its previous
 //     incarnation belonged to.
-//  9. Sequence numbers are plain numbers asserted below 2^32; serial-number
-//     wrap (corosync sq_lt_compare) is not implemented: a ring that reaches
-//     it forms a new ring (seq restarts at 0) first.
+//  9. Sequence numbers are plain numbers below 2^32; serial-number wrap
+//     (corosync sq_lt_compare) is not implemented. Instead a member that
+//     gets a token whose seq or token_seq has reached `seqRenewAt`
+//     (SEQNO_RENEW_AT, 2^32 - 2^28) gathers without forwarding it: its join
+//     takes every member to GATHER (departure 5's rule), they form a new
+//     ring of the same members, with EVS recovery of the old ring's last
+//     messages, and both numbers start at 0 again. At 36,000 frames a second
+//     that is once a day, for a reconfiguration of a few join periods.
 // 10. A join that names me in its fail set is ignored. Corosync fails its
 //     sender back (so neither waits for the other); but when two partitions
 //     gather at slightly different times, each side's fail set, left over
@@ -101,7 +106,7 @@
 //     timeout, and a hold ends when membership changes.
 import { assert } from '../../lib-ais/errors.js';
 import type { TotemConfig } from '../config/totemconfig.js';
-import { MEMBERS_MAX, NEW_MESSAGE_QUEUE_ITEMS_MAX, RTR_ENTRIES_MAX, SEQNO_MAX, SEQNO_START_MSG, SEQNO_START_TOKEN } from './constants.js';
+import { MEMBERS_MAX, NEW_MESSAGE_QUEUE_ITEMS_MAX, RTR_ENTRIES_MAX, SEQNO_MAX, SEQNO_RENEW_AT, SEQNO_START_MSG, SEQNO_START_TOKEN } from './constants.js';
 import { RingState } from './ring.js';
 import { setEqual, setHas, setMinus, setOf, setSubset, setUnion, validSet, type NodeSet } from './sets.js';
 import {
@@ -136,6 +141,8 @@ export interface TotemCoreConfig {
   tokenHold: boolean;
   /** Sender hold (departure 13): how long a lone sender keeps the token for its next message; 0 turns it off. */
   senderHoldMs: number;
+  /** Departure 9: a token whose seq or token_seq reaches this makes the ring renew itself (SEQNO_RENEW_AT; lower in tests). */
+  seqRenewAt?: number;
   /** The driver's frame source; without it the core queues `app_mcast` payloads itself. */
   source?: FrameSource;
 }
@@ -180,7 +187,7 @@ export type TotemState = 'idle' | 'gather' | 'commit' | 'recovery' | 'operationa
 export type GatherReason =
   | 'start' | 'token_lost_operational' | 'token_lost_commit' | 'token_lost_recovery' | 'consensus_timeout'
   | 'failed_to_receive' | 'foreign_in_operational' | 'foreign_in_gather' | 'merge_during_join'
-  | 'join_during_operational' | 'join_during_commit' | 'join_during_recovery' | 'leave';
+  | 'join_during_operational' | 'join_during_commit' | 'join_during_recovery' | 'leave' | 'seq_exhausted';
 
 export interface TotemCounters {
   tokensReceived: number;
@@ -217,7 +224,7 @@ function newCounters(): TotemCounters {
     gather: {
       start: 0, token_lost_operational: 0, token_lost_commit: 0, token_lost_recovery: 0, consensus_timeout: 0, failed_to_receive: 0,
       foreign_in_operational: 0, foreign_in_gather: 0, merge_during_join: 0, join_during_operational: 0, join_during_commit: 0,
-      join_during_recovery: 0, leave: 0,
+      join_during_recovery: 0, leave: 0, seq_exhausted: 0,
     },
   };
 }
@@ -274,6 +281,7 @@ const EMPTY = new Uint8Array(0);
 export class TotemCore {
   readonly nodeId: NodeId;
   private readonly cfg: TotemCoreConfig;
+  private readonly seqRenewAt: number;
   private state: TotemState = 'idle';
 
   /** The last installed ring (during GATHER/COMMIT/RECOVERY: the old ring). Undefined until the first install. */
@@ -322,6 +330,8 @@ export class TotemCore {
     assert(cfg.ringSeq >= 0n, 'ring seq must not be negative');
     this.cfg = cfg;
     this.nodeId = cfg.nodeId;
+    this.seqRenewAt = cfg.seqRenewAt ?? SEQNO_RENEW_AT;
+    assert(Number.isInteger(this.seqRenewAt) && this.seqRenewAt > SEQNO_START_MSG && this.seqRenewAt <= SEQNO_RENEW_AT, 'seqRenewAt out of range');
     this.proc = [cfg.nodeId];
     this.ringSeqHighest = cfg.ringSeq;
     this.committedSeq = cfg.ringSeq;
@@ -931,6 +941,12 @@ export class TotemCore {
       return;
     }
     if (this.state === 'operational' && !this.settled && this.settle(out)) return;
+    if (this.state === 'operational' && (received.seq >= this.seqRenewAt || received.tokenSeq >= this.seqRenewAt)) {
+      // Departure 9: renew the ring before its numbers wrap. Nothing is sent on this token: what is queued goes on the new ring.
+      out.push({ kind: 'log', level: 'notice', text: `ring ${ringIdString(ring.id)} reached seq ${received.seq}, token_seq ${received.tokenSeq}: forming a new ring before the numbers wrap` });
+      this.leaveRingForGather('seq_exhausted', out, 'consensus');
+      return;
+    }
     this.counters.tokensReceived++;
     ring.tokenSeq = received.tokenSeq;
     out.push({ kind: 'cancel_timer', name: 'token_retransmit' });

@@ -16,6 +16,8 @@ export interface CoreLike {
   readonly ringId?: RingId;
   readonly members?: readonly NodeId[];
   queues(): { recvHighWater?: number; newQueued?: number };
+  /** Why the core gathered, by reason (the real core's counters; optional for other cores). */
+  readonly counters?: { readonly gather?: Readonly<Record<string, number>> };
 }
 
 /** A new core for `nodeId`, booting with the ring seq its disk holds. */

@@ -275,6 +275,38 @@ describe('totem core: membership, recovery and delivery', () => {
     assert.ok(held > 0);
   });
 
+  it('sequence renewal (departure 9): a ring whose seq reaches the limit is replaced by a new ring of the same members, and nothing is lost or reordered', () => {
+    const net = new Net();
+    for (let i = 1; i <= 3; i++) net.boot(i, { seqRenewAt: 100 });
+    net.run(50);
+    const first = net.lastRegular(1)!;
+    const sent: string[] = [];
+    for (let k = 0; k < 250; k++) {
+      const from = (k % 3) + 1;
+      net.mcast(from, `m${k}@${from}`);
+      sent.push(`m${k}@${from}`);
+      if (k % 10 === 9) net.run(net.now + 1);
+    }
+    net.run(net.now + 1500);
+    const order = net.delivered.get(1)!;
+    assert.equal(new Set(order).size, 250, 'no duplicates');
+    assert.deepEqual([...order].sort(), [...sent].sort(), 'every message delivered');
+    for (const n of [2, 3]) assert.deepEqual(net.delivered.get(n), order, `node ${n}: the same order`);
+    for (const [n, from] of [[1, 1], [2, 2], [3, 3]] as const) {
+      const own = order.filter((m) => m.endsWith(`@${from}`));
+      assert.deepEqual(own, sent.filter((m) => m.endsWith(`@${from}`)), `node ${n}'s messages in the order it sent them`);
+    }
+    const renewed = [1, 2, 3].reduce((a, n) => a + net.cores.get(n)!.counters.gather.seq_exhausted, 0);
+    assert.ok(renewed >= 2, `renewals started: ${renewed}`);
+    for (const n of [1, 2, 3]) {
+      const regular = net.confs.get(n)!.filter((c) => c.type === 'regular' && c.ringId.seq >= first.ringId.seq);
+      assert.ok(regular.length >= 3, `node ${n}: ${regular.length} rings`);
+      for (const c of regular) assert.deepEqual(c.members, [1, 2, 3]);
+      for (let i = 1; i < regular.length; i++) assert.ok(regular[i]!.ringId.seq > regular[i - 1]!.ringId.seq, 'ring seqs grow');
+      assert.ok(net.lastRegular(n)!.ringId.seq > first.ringId.seq);
+    }
+  });
+
   it('packets are untrusted: malformed joins, commit tokens and messages are counted and dropped, never asserted on', () => {
     const net = cluster(2);
     const core = net.cores.get(1)!;

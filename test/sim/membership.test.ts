@@ -78,6 +78,18 @@ describe('totem sim: the membership ring under faults', function () {
     assert.deepEqual(a.faultLog, b.faultLog);
   });
 
+  it('ring renewal before the numbers wrap (core departure 9), every 150 to 2,050 seqs, under faults: seeds 50001..50300, safety invariants and bounded queues', () => {
+    const failed: SimResult[] = [];
+    let renewals = 0;
+    for (let seed = 50_001; seed <= 50_300; seed++) {
+      const r = runSeed(seed, { nodes: NODES, seqRenewAt: 150 + (seed % 20) * 100 });
+      renewals += r.renewals;
+      if (r.violations.length > 0) failed.push(r);
+    }
+    assert.equal(failed.length, 0, [`${failed.length} seeds failed: ${failed.map((r) => r.seed).join(' ')}`, ...failed.slice(0, FAILURES_SHOWN).map(describeFailure)].join('\n\n'));
+    assert.ok(renewals > 300, `${renewals} renewals`);
+  });
+
   it('the faults are exercised: crashes, stale restarts, partitions, clogs, bursts, pauses, drops, sender holds; rings up to 32 nodes', () => {
     const seen = new Map<string, number>();
     let pausedEvents = 0;

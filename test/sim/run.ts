@@ -10,7 +10,7 @@ import { deriveFailWaitMs, SENDER_HOLD_MS } from '../../aisexec/totem/core.js';
 import type { NodeId } from '../../aisexec/totem/types.js';
 import { SimCluster, type CoreFactory } from './cluster.js';
 import { FAULT_KINDS, planFaults, type FaultKind } from './faults.js';
-import { checkAll, staleRingReuse, type EndState } from './invariants.js';
+import { checkAll, checkBoundedQueues, checkSafety, staleRingReuse, type EndState } from './invariants.js';
 import { membershipCoreFactory, type RingSettings } from './membership-core.js';
 import type { NetworkParams } from './network.js';
 import { Prng } from './prng.js';
@@ -26,6 +26,12 @@ export interface SimOptions {
   traceLines?: number;
   /** The core under test; the real membership core by default. */
   factory?: (settings: RingSettings) => CoreFactory;
+  /**
+   * Renew rings at this message seq or token_seq (core departure 9) instead of near 2^32, so that runs renew
+   * rings all the time. Renewals are configuration changes at any moment, so only safety and bounded queues
+   * are checked, not convergence.
+   */
+  seqRenewAt?: number;
 }
 
 export interface SimResult {
@@ -43,6 +49,8 @@ export interface SimResult {
   /** ms from the heal to convergence (undefined: never converged). */
   convergeMs: number | undefined;
   counts: SimCluster['counts'];
+  /** Rings renewed before their numbers wrap (departure 9), counted by the cores up at the end. */
+  renewals: number;
   restarts: { stale: number; all: number };
   violations: string[];
   /** A stale-disk boot reused a ring id (outside the model) and invariants broke: what happened, and the violations (not failed). */
@@ -109,6 +117,7 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     senderHoldMs: prng.chance(0.25) ? 0 : prng.chance(0.5) ? 1 : SENDER_HOLD_MS,
   };
   settings.maxMessages = Math.min(settings.maxMessages, settings.windowSize);
+  if (opts.seqRenewAt !== undefined) settings.seqRenewAt = opts.seqRenewAt;
 
   const faulty = opts.faults !== false;
   const net: NetworkParams = {
@@ -175,7 +184,8 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     convergedAt,
     queues: cluster.queueHighWater(),
   };
-  let violations = [...cluster.failures, ...(cluster.failures.length > 0 ? [] : checkAll(cluster.history, end))];
+  const checks = opts.seqRenewAt !== undefined ? [...checkSafety(cluster.history), ...checkBoundedQueues(end)] : checkAll(cluster.history, end);
+  let violations = [...cluster.failures, ...(cluster.failures.length > 0 ? [] : checks)];
   if (cluster.events >= EVENTS_MAX) violations.unshift(`budget: ${EVENTS_MAX} events used up at t=${cluster.now.toFixed(0)}`);
   // Violations in a run where a stale-disk boot reused a ring id are outside the protocol's model: report them apart.
   const staleReuse = staleRingReuse(cluster.history);
@@ -188,6 +198,7 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     simulatedMs: cluster.now, events: cluster.events, healAt, boundMs,
     convergeMs: convergedAt === undefined ? undefined : convergedAt - healAt,
     counts: cluster.counts,
+    renewals: live.reduce((a, n) => a + (cluster.core(n)?.counters?.gather?.['seq_exhausted'] ?? 0), 0),
     restarts: { stale: boots.filter((b) => b.kind === 'boot' && b.stale).length, all: boots.length - nodes },
     violations, outsideModel, faultLog: cluster.faultLog, status: cluster.statusLines(), trace: () => cluster.traceText(),
   };
@@ -197,7 +208,7 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
 export function describeFailure(r: SimResult): string {
   const s = r.settings;
   return [
-    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, token ${s.tokenMs} ms, hold ${s.tokenHold ? 'on' : 'off'}, sender hold ${s.senderHoldMs} ms, window ${s.windowSize}/${s.maxMessages}, ` +
+    `simulation failed: seed ${r.seed}, ${r.nodes} nodes, token ${s.tokenMs} ms, hold ${s.tokenHold ? 'on' : 'off'}, sender hold ${s.senderHoldMs} ms, ${s.seqRenewAt === undefined ? '' : `renew at seq ${s.seqRenewAt}, `}window ${s.windowSize}/${s.maxMessages}, ` +
       `loss ${r.net.lossProbability.toFixed(3)}, dup ${r.net.duplicateProbability.toFixed(3)}, ${r.accepted}/${r.submissions} messages accepted, ` +
       `heal at ${r.healAt.toFixed(0)}, converged ${r.convergeMs === undefined ? 'never' : `${r.convergeMs.toFixed(0)} ms after`} (bound ${r.boundMs.toFixed(0)})`,
     `replay: SEED=${r.seed} npx mocha test/sim/membership.test.ts   (or: npm run sim -- --seed ${r.seed} --trace)`,
