@@ -32,6 +32,7 @@ RFNET_API int rfnet_send(int fd, const uint8_t *data, const int32_t *offs, const
                          const int32_t *idx, int n, int32_t *errs);
 RFNET_API int rfnet_bufsizes(int fd, int32_t *out);
 RFNET_API int rfnet_gso(void);
+RFNET_API void rfnet_gso_set(int on);
 RFNET_API int rfnet_close(int fd);
 
 static socklen_t addr_len(const uint8_t *slot)
@@ -267,6 +268,12 @@ int rfnet_send(int fd, const uint8_t *data, const int32_t *offs, const int32_t *
 int rfnet_gso(void)
 {
 	return !gso_off;
+}
+
+/* Turns segmentation offload on or off for the process (RINGFORT_UDP_GSO=0, and tests of the fallback). */
+void rfnet_gso_set(int on)
+{
+	gso_off = !on;
 }
 
 int rfnet_bufsizes(int fd, int32_t *out)

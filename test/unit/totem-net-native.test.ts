@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import os from 'node:os';
-import { NativeUdpSocket, errnoError, nativeNetUnavailable } from '../../aisexec/totem/net/native-socket.js';
+import { NativeUdpSocket, errnoError, nativeNetUnavailable, setSegmentationOffload } from '../../aisexec/totem/net/native-socket.js';
 
 interface Got { data: Buffer; from: string }
 
@@ -68,7 +68,8 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
     });
   }
 
-  it('segments a run of equal-sized datagrams to one peer (UDP_SEGMENT) and the receiver gets each one, in order, the shorter last one too', async () => {
+  for (const gso of [true, false]) it(`${gso ? 'segments' : 'with segmentation offload off, sends one by one'} a run of equal-sized datagrams to one peer; the receiver gets each one, in order, the shorter last one too`, async () => {
+    setSegmentationOffload(gso);
     const port = await freePort('udp4', '127.0.0.1');
     const got2: Got[] = [];
     const got3: Got[] = [];
@@ -85,7 +86,9 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
     got3.forEach((g, i) => assert.ok(g.data.length === 1400 && g.data.every((b) => b === i), `frame ${i}`));
     assert.equal(got2.at(-1)!.data.toString(), 'token');
     const [major, minor] = os.release().split('.').map(Number) as [number, number];
-    if (major > 4 || (major === 4 && minor >= 18)) assert.equal(a.segmentationOffload, true, 'loopback takes UDP_SEGMENT on Linux 4.18+');
+    if (gso && (major > 4 || (major === 4 && minor >= 18))) assert.equal(a.segmentationOffload, true, 'loopback takes UDP_SEGMENT on Linux 4.18+');
+    if (!gso) assert.equal(a.segmentationOffload, false);
+    setSegmentationOffload(true);
   });
 
   it('reports a bind failure as Node would (code EADDRINUSE / EADDRNOTAVAIL), a bad peer address as -1', async () => {

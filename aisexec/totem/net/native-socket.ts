@@ -35,6 +35,7 @@ interface NativeNet {
   bufsizes: (fd: number, out: Int32Array) => number;
   close: (fd: number) => number;
   gso: () => number;
+  gsoSet: (on: number) => void;
 }
 
 let lib: NativeNet | undefined;
@@ -69,11 +70,18 @@ function nativeNet(): NativeNet | undefined {
       bufsizes: l.func('int rfnet_bufsizes(int, void *)') as NativeNet['bufsizes'],
       close: l.func('int rfnet_close(int)') as NativeNet['close'],
       gso: l.func('int rfnet_gso(void)') as NativeNet['gso'],
+      gsoSet: l.func('void rfnet_gso_set(int)') as NativeNet['gsoSet'],
     };
+    if (process.env['RINGFORT_UDP_GSO'] === '0') lib.gsoSet(0);
   } catch (err) {
     unavailable = `cannot load ${p}: ${err instanceof Error ? err.message : String(err)}`;
   }
   return lib;
+}
+
+/** Segmentation offload on or off for the whole process (it is on unless the kernel refused it or RINGFORT_UDP_GSO=0). */
+export function setSegmentationOffload(on: boolean): void {
+  nativeNet()?.gsoSet(on ? 1 : 0);
 }
 
 /** Why native I/O is not available, or undefined when it is. */
