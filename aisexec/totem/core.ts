@@ -76,7 +76,11 @@
 //     from its previous round, poisoned the other side's fresh round through
 //     that rule, and they re-formed apart forever (simulation, seed 5). The
 //     sender forms a ring without me, its fail set empties when it installs,
-//     and merge detection then brings us together.
+//     and merge detection then brings us together. Its earlier agreement
+//     with me is withdrawn, so that at my consensus timeout I fail it too and
+//     form without it (sim seed 484: a node kept counting such a sender's old
+//     matching join, waited round after round for a commit token nobody
+//     would send, and never cleared its own fail set).
 // 11. A join sent before its sender knew of my installed ring (its ring seq
 //     is below my ring's) is stale: its sets are not merged; it only tells me
 //     the sender exists (as a foreign message does).
@@ -599,7 +603,14 @@ export class TotemCore {
       if (!leave) this.onForeign(j.source, undefined, out);
       return;
     }
-    if (setHas(j.failSet, this.nodeId)) return; // departure 10: it will form without me; we merge once its fail set is gone
+    if (setHas(j.failSet, this.nodeId)) {
+      // Departure 10: it will form without me; we merge once its fail set is gone. It no longer agrees with me
+      // either: an earlier matching join of its must not count towards my consensus, or I would wait for a
+      // commit token it never sends, round after round, and never form the ring that clears my own fail set
+      // (sim seed 484 at sender hold 12 ms: three of 21 nodes stuck in GATHER for 15 s after the heal).
+      this.consensus.delete(j.source);
+      return;
+    }
     switch (this.state) {
       case 'operational': {
         const ring = this.installed!;

@@ -307,6 +307,23 @@ describe('totem core: membership, recovery and delivery', () => {
     }
   });
 
+  it('departure 10: a node whose join fails me withdraws its consensus; at the first timeout I fail it and form without it (sim seed 484)', () => {
+    const net = new Net();
+    net.boot(3);
+    net.run(50);
+    const join = (failSet: number[]): TotemMessage => ({ type: 'memb_join', source: 2, procSet: [2, 3], failSet, ringSeq: net.cores.get(3)!.ringId!.seq });
+    const t0 = net.now;
+    net.step(3, { kind: 'packet', now: net.now, from: 2, message: join([]) }); // node 2 appears: gather with it
+    net.step(3, { kind: 'packet', now: net.now, from: 2, message: join([]) }); // it agrees; it is the representative
+    net.step(3, { kind: 'packet', now: net.now, from: 2, message: join([3]) }); // then it fails me: ignored, and no longer agreeing
+    net.run(t0 + 3000);
+    const after = net.confs.get(3)!.filter((c) => c.type === 'regular' && c.at > t0);
+    assert.ok(after.length >= 1, 'a new ring');
+    assert.deepEqual(after[0]!.members, [3]);
+    // One consensus period (1200 ms), not two: before the fix its earlier matching join still counted at the first timeout.
+    assert.ok(after[0]!.at - t0 < 1500, `formed ${Math.round(after[0]!.at - t0)} ms after the joins`);
+  });
+
   it('packets are untrusted: malformed joins, commit tokens and messages are counted and dropped, never asserted on', () => {
     const net = cluster(2);
     const core = net.cores.get(1)!;

@@ -113,8 +113,10 @@ export function runSeed(seed: number, opts: SimOptions = {}): SimResult {
     missCountConst: prng.int(1, TOTEM_DEFAULTS.missCountConst),
     // Without token hold an idle ring spins the token at network speed: realistic, but costly in events, so small rings only.
     tokenHold: nodes > 8 || prng.chance(0.85),
-    // Sender hold (core departure 13): mostly on, at the executive's SENDER_HOLD_MS or a shorter 1 ms.
-    senderHoldMs: prng.chance(0.25) ? 0 : prng.chance(0.5) ? 1 : SENDER_HOLD_MS,
+    // Sender hold (core departure 13): mostly on, at the executive's SENDER_HOLD_MS or a shorter 1 ms (SIM_SENDER_HOLD_MS forces one).
+    senderHoldMs: ((drawn: number) => (process.env['SIM_SENDER_HOLD_MS'] === undefined ? drawn : Number(process.env['SIM_SENDER_HOLD_MS'])))(
+      prng.chance(0.25) ? 0 : prng.chance(0.5) ? 1 : SENDER_HOLD_MS,
+    ),
   };
   settings.maxMessages = Math.min(settings.maxMessages, settings.windowSize);
   if (opts.seqRenewAt !== undefined) settings.seqRenewAt = opts.seqRenewAt;
