@@ -32,12 +32,13 @@ const SLAB_BYTES = 32 * 1024;
 interface NativeNet {
   addr: (family: number, address: string, port: number, out: Buffer) => number;
   open: (family: number, address: string, port: number, bufferBytes: number) => number;
-  recv: (fd: number, buf: Buffer, slot: number, max: number, lens: Int32Array, from: Buffer) => number;
+  recv: (fd: number, buf: Buffer, slot: number, max: number, lens: Int32Array, segs: Int32Array, from: Buffer) => number;
   send: (fd: number, data: Buffer, offs: Int32Array, lens: Int32Array, peers: Buffer, npeers: number, idx: Int32Array, n: number, errs: Int32Array) => number;
   bufsizes: (fd: number, out: Int32Array) => number;
   close: (fd: number) => number;
   gso: () => number;
   gsoSet: (on: number) => void;
+  groSet: (on: number) => void;
 }
 
 let lib: NativeNet | undefined;
@@ -67,23 +68,31 @@ function nativeNet(): NativeNet | undefined {
     lib = {
       addr: l.func('int rfnet_addr(int, const char *, int, void *)') as NativeNet['addr'],
       open: l.func('int rfnet_open(int, const char *, int, int)') as NativeNet['open'],
-      recv: l.func('int rfnet_recv(int, void *, int, int, void *, void *)') as NativeNet['recv'],
+      recv: l.func('int rfnet_recv(int, void *, int, int, void *, void *, void *)') as NativeNet['recv'],
       send: l.func('int rfnet_send(int, void *, void *, void *, void *, int, void *, int, void *)') as NativeNet['send'],
       bufsizes: l.func('int rfnet_bufsizes(int, void *)') as NativeNet['bufsizes'],
       close: l.func('int rfnet_close(int)') as NativeNet['close'],
       gso: l.func('int rfnet_gso(void)') as NativeNet['gso'],
       gsoSet: l.func('void rfnet_gso_set(int)') as NativeNet['gsoSet'],
+      groSet: l.func('void rfnet_gro_set(int)') as NativeNet['groSet'],
     };
-    if (process.env['RINGFORT_UDP_GSO'] === '0') lib.gsoSet(0);
+    if (process.env['RINGFORT_UDP_GSO'] === '0') {
+      lib.gsoSet(0);
+      lib.groSet(0);
+    }
   } catch (err) {
     unavailable = `cannot load ${p}: ${err instanceof Error ? err.message : String(err)}`;
   }
   return lib;
 }
 
-/** Segmentation offload on or off for the whole process (it is on unless the kernel refused it or RINGFORT_UDP_GSO=0). */
+/**
+ * Segmentation offload on or off for the whole process (on unless the kernel refused it or RINGFORT_UDP_GSO=0),
+ * and with it receive offload for the sockets opened from then on.
+ */
 export function setSegmentationOffload(on: boolean): void {
   nativeNet()?.gsoSet(on ? 1 : 0);
+  nativeNet()?.groSet(on ? 1 : 0);
 }
 
 /** Why native I/O is not available, or undefined when it is. */
@@ -120,6 +129,8 @@ export class NativeUdpSocket {
   // Receive
   private readonly rbuf = Buffer.allocUnsafe(SLOT_BYTES * RECV_BATCH);
   private readonly rlens = new Int32Array(RECV_BATCH);
+  /** Receive offload: the segment size of a coalesced read (0: one datagram). */
+  private readonly rsegs = new Int32Array(RECV_BATCH);
   private readonly rfrom = Buffer.alloc(ADDR_BYTES * RECV_BATCH);
   private readonly fromText = new Map<string | number, string>();
   private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -234,7 +245,7 @@ export class NativeUdpSocket {
 
   private readonly onReadable = (): void => {
     for (let round = 0; round < RECV_ROUNDS_MAX && this.fd >= 0; round++) {
-      const n = this.n.recv(this.fd, this.rbuf, SLOT_BYTES, RECV_BATCH, this.rlens, this.rfrom);
+      const n = this.n.recv(this.fd, this.rbuf, SLOT_BYTES, RECV_BATCH, this.rlens, this.rsegs, this.rfrom);
       if (n < 0) this.handlers.onReceiveError();
       if (n <= 0) break;
       for (let i = 0; i < n && this.fd >= 0; i++) {
@@ -244,27 +255,36 @@ export class NativeUdpSocket {
           continue;
         }
         const at = i * SLOT_BYTES;
-        // A copy of its own, since the handler keeps it (the core stores messages for retransmission): carved
-        // from a slab, as the packer does, because an allocation per datagram (and Buffer's 8 KiB pools, five
-        // frames each) showed as a tenth of a receiver's time. A slab is freed once no message in it is kept.
-        let data: Buffer;
-        if (len > SLAB_BYTES / 8) {
-          data = Buffer.allocUnsafeSlow(len);
-        } else {
-          if (this.slabPos + len > SLAB_BYTES) {
-            this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-            this.slabPos = 0;
-          }
-          data = Buffer.from(this.slab.buffer, this.slab.byteOffset + this.slabPos, len);
-          this.slabPos += (len + 7) & ~7;
-        }
-        this.rbuf.copy(data, 0, at, at + len);
-        this.handlers.onDatagram(data, this.sourceOf(i));
+        const from = this.sourceOf(i);
+        // A coalesced read (receive offload) holds datagrams of `seg` bytes each, the last one maybe shorter.
+        const seg = this.rsegs[i]! > 0 ? this.rsegs[i]! : len;
+        for (let o = 0; o < len && this.fd >= 0; o += seg) this.handlers.onDatagram(this.copyOut(at + o, Math.min(seg, len - o)), from);
       }
       if (n < RECV_BATCH) break;
     }
     this.flush();
   };
+
+  /**
+   * A received datagram's own copy, since the handler keeps it (the core stores messages for retransmission):
+   * carved from a slab, as the packer does, because an allocation per datagram (and Buffer's 8 KiB pools, five
+   * frames each) showed as a tenth of a receiver's time. A slab is freed once no message in it is kept.
+   */
+  private copyOut(at: number, len: number): Buffer {
+    let data: Buffer;
+    if (len > SLAB_BYTES / 8) {
+      data = Buffer.allocUnsafeSlow(len);
+    } else {
+      if (this.slabPos + len > SLAB_BYTES) {
+        this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        this.slabPos = 0;
+      }
+      data = Buffer.from(this.slab.buffer, this.slab.byteOffset + this.slabPos, len);
+      this.slabPos += (len + 7) & ~7;
+    }
+    this.rbuf.copy(data, 0, at, at + len);
+    return data;
+  }
 
   /** The sender of received datagram i as text, the way dgram's rinfo.address writes it (IPv6 canonical). */
   private sourceOf(i: number): string {
