@@ -11,6 +11,7 @@ import type { Logger } from '../../log/logger.js';
 import type { NodeId } from '../types.js';
 import { assert } from '../../../lib-ais/errors.js';
 import { RrpCore, rrpCoreConfigFromTotem, type PacketKind, type RingState, type RrpAction, type RrpCoreConfig, type RrpTimerName, type TokenKey } from './rrp-core.js';
+import { nativeNetUnavailable } from './native-socket.js';
 import { createRingTransports, type RingTransportsOptions } from './rings.js';
 import { totalSendErrors, type PacketHandler, type RingNo, type RingTransport, type RingTransportStatus } from './transport.js';
 
@@ -100,8 +101,16 @@ export class Rrp {
       await Promise.all(done.map((t) => t.close()));
       throw err;
     }
-    const rings = this.transports.map((t) => { const s = t.status(); return `ring ${t.ring} ${s.transport} ${s.localAddress}:${s.port}`; });
+    const rings = this.transports.map((t) => {
+      const s = t.status();
+      const io = s.io === 'native' ? `batched I/O${s.segmentationOffload ? ' with segmentation offload' : ''}` : 'dgram I/O';
+      return `ring ${t.ring} ${s.transport} ${s.localAddress}:${s.port} (${io})`;
+    });
     this.logger.notice(`rrp_mode ${this.core.mode}: ${rings.join(', ')}`);
+    const why = nativeNetUnavailable();
+    if (why !== undefined && process.env['RINGFORT_UDP_IO'] !== 'dgram' && this.transports.some((t) => t.status().transport === 'udpu')) {
+      this.logger.warning(`udpu without batched I/O (${why}): each datagram costs a system call`);
+    }
   }
 
   /** A packet to one node (`to`), or to every other node (`to` null), on the rings the mode picks. */
