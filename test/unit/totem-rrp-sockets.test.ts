@@ -182,7 +182,7 @@ describe('RRP over real udpu sockets (ring 0 on 127.0.0.x, ring 1 on 127.0.1.x)'
       await b.open();
       assert.equal(a.mode, 'passive');
       assert.deepEqual(a.status().rings.map((r) => `${r.address}:${r.port} ${r.state}`), [`127.0.0.1:${port} active`, `127.0.1.1:${port + 2} active`]);
-      assert.ok(lines.some((l) => l.includes(`rrp_mode passive: ring 0 udpu 127.0.0.1:${port}, ring 1 udpu 127.0.1.1:${port + 2}`)), lines.join('\n'));
+      assert.ok(lines.some((l) => l.includes(`rrp_mode passive: ring 0 udpu 127.0.0.1:${port} (batched I/O with segmentation offload), ring 1 udpu 127.0.1.1:${port + 2} (batched I/O`)), lines.join('\n'));
       a.send('mcast', null, Buffer.from('x'));
       a.send('mcast', null, Buffer.from('y'));
       await until(() => got.length === 2, 'two messages');
