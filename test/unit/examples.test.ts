@@ -12,6 +12,7 @@ import { SaAisErrorT } from '../../lib-ais/errors.js';
 import { loadGroupsConf } from '../../amf/config/groups.js';
 import { loadMainConfig } from '../../aisexec/config/mainconfig.js';
 import { AMF_CB, amfRig, type AmfRig } from './lib-amf-fake.js';
+import { until as untilHolds } from '../helpers/wait.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLC = path.join(REPO, 'examples/clc');
@@ -43,13 +44,7 @@ function groupMembers(pgid: number): number[] {
   return out;
 }
 
-async function until(cond: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (cond: () => boolean, what: string, ms = 10000): Promise<void> => untilHolds(cond, what, ms, 20);
 
 describe('examples', function () {
   this.timeout(30000);

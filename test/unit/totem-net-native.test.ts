@@ -3,27 +3,12 @@
 // IPv4 and IPv6, source addresses as dgram writes them, errno errors with
 // Node's codes, and datagrams that stay intact after later reads.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import os from 'node:os';
 import { NativeUdpSocket, errnoError, nativeNetUnavailable, setSegmentationOffload } from '../../aisexec/totem/net/native-socket.js';
+import { freeUdpPort, until } from '../helpers/wait.js';
 
 interface Got { data: Buffer; from: string }
 
-async function freePort(family: 'udp4' | 'udp6', address: string): Promise<number> {
-  const s = dgram.createSocket(family);
-  await new Promise<void>((r) => s.bind(0, address, r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
   const sockets: NativeUdpSocket[] = [];
@@ -47,7 +32,7 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
 
   for (const [family, address, text] of [[4, '127.0.0.1', '127.0.0.1'], [6, '::1', '0:0:0:0:0:0:0:1']] as const) {
     it(`IPv${family}: 300 datagrams queued in one turn arrive in order, each its own copy, from ${address}`, async () => {
-      const [pa, pb] = [await freePort(family === 4 ? 'udp4' : 'udp6', address), await freePort(family === 4 ? 'udp4' : 'udp6', address)];
+      const [pa, pb] = [await freeUdpPort(address), await freeUdpPort(address)];
       const got: Got[] = [];
       const a = socket(family, []);
       const b = socket(family, got);
@@ -70,7 +55,7 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
 
   for (const gso of [true, false]) it(`${gso ? 'segments' : 'with segmentation offload off, sends one by one'} a run of equal-sized datagrams to one peer; the receiver gets each one, in order, the shorter last one too`, async () => {
     setSegmentationOffload(gso);
-    const port = await freePort('udp4', '127.0.0.1');
+    const port = await freeUdpPort();
     const got2: Got[] = [];
     const got3: Got[] = [];
     const a = socket(4, []);
@@ -92,7 +77,7 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
   });
 
   it('reports a bind failure as Node would (code EADDRINUSE / EADDRNOTAVAIL), a bad peer address as -1', async () => {
-    const port = await freePort('udp4', '127.0.0.1');
+    const port = await freeUdpPort();
     const a = socket(4, []);
     a.open('127.0.0.1', port, 0);
     const twin = socket(4, []);
@@ -104,7 +89,7 @@ describe('native ring socket (recvmmsg/sendmmsg through koffi)', () => {
   });
 
   it('counts a refused send per datagram and goes on with the rest; close flushes, then sending is a no-op', async () => {
-    const port = await freePort('udp4', '127.0.0.1');
+    const port = await freeUdpPort();
     const got: Got[] = [];
     const errors: NodeJS.ErrnoException[] = [];
     const a = socket(4, [], errors);

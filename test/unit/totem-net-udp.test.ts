@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import { broadcastAddress, resolveBindnetaddr, type InterfaceTable } from '../../aisexec/totem/net/rings.js';
 import type { RingNo } from '../../aisexec/totem/net/transport.js';
 import { UdpTransport, type UdpOptions } from '../../aisexec/totem/net/udp.js';
+import { until } from '../helpers/wait.js';
 
 interface Got { ring: RingNo; data: string; from: string }
 
@@ -28,13 +29,6 @@ async function freePortPair(): Promise<number> {
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 const settle = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A multicast group unlikely to be shared with a concurrent test run. */

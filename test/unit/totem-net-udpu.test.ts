@@ -9,25 +9,11 @@ import { AisInvalidParamError, AisNoResourcesError } from '../../lib-ais/errors.
 import type { RingMember } from '../../aisexec/totem/net/members.js';
 import { DATAGRAM_BYTES_MAX, SOCKET_BUFFER_BYTES, type RingNo } from '../../aisexec/totem/net/transport.js';
 import { UdpuTransport, type UdpuOptions } from '../../aisexec/totem/net/udpu.js';
+import { freeUdpPort, until } from '../helpers/wait.js';
 
 interface Got { at: number; ring: RingNo; data: Buffer; from: string }
 
-/** A port free on 127.0.0.1 now (the kernel's choice); loopback addresses share the port space per address. */
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+const freePort = (): Promise<number> => freeUdpPort();
 
 /** Lets datagrams that could still arrive do so (loopback delivers within microseconds). */
 const settle = (ms = 30): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -6,7 +6,6 @@
 // ring 1 back on every node. Both for rrp_mode active and passive, with
 // small timeouts so that a run takes well under a second.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { parseMainConfig } from '../../aisexec/config/mainconfig.js';
 import { memoryLogSystem } from '../../aisexec/log/logger.js';
 import { Rrp } from '../../aisexec/totem/net/rrp.js';
@@ -15,22 +14,10 @@ import type { RingMember } from '../../aisexec/totem/net/members.js';
 import type { RingNo } from '../../aisexec/totem/net/transport.js';
 import { UdpuTransport } from '../../aisexec/totem/net/udpu.js';
 import { mapAccounts } from '../../aisexec/config/accounts.js';
+import { freeUdpPort, until as untilHolds } from '../helpers/wait.js';
 
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+const freePort = (): Promise<number> => freeUdpPort();
+const until = (cond: () => boolean, what: string, ms = 3000): Promise<void> => untilHolds(cond, what, ms);
 
 const TOKEN = 1;
 const MCAST = 2;
