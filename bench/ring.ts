@@ -13,9 +13,16 @@
 //     `delivered` counter must advance by exactly the number sent (checked in
 //     every phase). Also per phase: token rotations, frames, and CPU time per
 //     message of each process (robust to other load on the machine).
+//     Then the same with a C client (native/bench/ring_client.c, one process
+//     per sender, on the library's own socket code): corosync's reference was
+//     taken with a C client, and a Node client costs the two shared cores
+//     7-9 us per 1 KiB message. The headline msgs_per_s_64/_1k are the C
+//     client's (the TypeScript client's: msgs_per_s_64_ts/_1k_ts and the
+//     detailed keys).
 //  2. Self-delivery latency of a 64-byte ping with one outstanding, from the
-//     representative and from another node, next to the IPC round trip alone
-//     (ReqLibCfgPing) on the same connection in the same run.
+//     C client on node 1 (the headline p50_us_64/p99_us_64), and from the
+//     TypeScript client on the representative and on another node, next to
+//     the IPC round trip alone (ReqLibCfgPing) on the same connection.
 //  3. Membership changes: kill -9 of a non-representative and of the
 //     representative, and SIGTERM (an orderly leave), each repeated; the time
 //     from the signal to the last survivor's "A new membership (...) was
@@ -33,7 +40,7 @@
 // BENCH_ONLY=throughput|latency|membership, BENCH_PORT (5441; uses it and +4),
 // BENCH_RING_PROFILE=DIR (profile the executives during each measured
 // interval with bench/ring-profile-hook.ts and print where the time goes).
-import { fork } from 'node:child_process';
+import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +50,7 @@ import { CfgClient } from '../lib-ais/cfg.js';
 import { SaAisErrorT } from '../lib-ais/errors.js';
 import { MSG_CFG_MCAST_PING } from '../lib-ais/ipc/ids.js';
 import { REPO } from '../test/helpers/executive.js';
+import { compileC, removeCompiled } from '../test/helpers/native.js';
 import { RingCluster, sleep, type RingStatus } from '../test/helpers/ring-cluster.js';
 import { round, summarise } from './stats.js';
 
@@ -390,6 +398,19 @@ async function membership(coefficient: number, port: number): Promise<{ tokenEff
 
 // --------------------------------------------------------------------- main
 
+// ------------------------------------------------------------- C client
+
+/** Runs native/bench/ring_client against node i's executive; resolves with its JSON line. */
+function cClient(bin: string, cluster: RingCluster, i: number, args: string[]): Promise<Record<string, number>> {
+  const env = { ...process.env, RINGFORT_RUN_DIR: path.dirname(cluster.node(i).socketPath) };
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { env }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ring_client ${args.join(' ')}: ${err.message} ${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>);
+    });
+  });
+}
+
 async function ringPhases(result: Record<string, unknown>): Promise<void> {
   const env: NodeJS.ProcessEnv = {};
   if (PROFILE_DIR !== undefined) {
@@ -442,6 +463,40 @@ async function ringPhases(result: Record<string, unknown>): Promise<void> {
           delivered_equal: tp.every((r) => r.deliveredEqual), window: WINDOW, rounds: ROUNDS,
         });
       }
+      // The same pings from a C client (corosync's reference figures were taken with a C cpg client).
+      const cBin = compileC('ring_client', ['native/bench/ring_client.c', 'native/src/ipc.c', 'native/src/codec.c'], { internal: true });
+      if (ONLY !== 'latency') {
+        console.log(`ring: agreed-order throughput, C client (native/bench/ring_client.c), ${WINDOW} outstanding per client, ${SECONDS} s after 0.5 s warm-up`);
+        const cRounds = new Map<string, number[]>();
+        for (let rnd = 1; rnd <= ROUNDS; rnd++) for (const bytes of [64, 1024]) for (const senders of [1, 3]) {
+          const runs = await Promise.all(NODES.slice(0, senders).map((i) => cClient(cBin, cluster, i, ['throughput', String(SECONDS * 1000), '500', String(WINDOW), String(bytes)])));
+          const perS = runs.reduce((a, r) => a + r['msgs_per_s']!, 0);
+          const key = `${bytes}/${senders}`;
+          cRounds.set(key, [...(cRounds.get(key) ?? []), perS]);
+          console.log(`ring:   C client, ${String(bytes).padStart(4)} B, ${senders} sender${senders > 1 ? 's' : ' '}, round ${rnd}: ${perS} msg/s; TRY_AGAIN ${runs.reduce((a, r) => a + r['try_again']!, 0)}`);
+        }
+        const c = (b: number, n: number) => median(cRounds.get(`${b}/${n}`)!);
+        console.log(`ring:   C client, medians: 64 B ${c(64, 1)} / ${c(64, 3)} msg/s, 1 KiB ${c(1024, 1)} / ${c(1024, 3)} msg/s (1 / 3 senders)`);
+        const ts = result as Record<string, number>;
+        Object.assign(result, {
+          msgs_per_s_64_ts: ts['msgs_per_s_64'], msgs_per_s_1k_ts: ts['msgs_per_s_1k'],
+          msgs_per_s_64: Math.max(c(64, 1), c(64, 3)), msgs_per_s_1k: Math.max(c(1024, 1), c(1024, 3)),
+          msgs_per_s_64_c: [c(64, 1), c(64, 3)], msgs_per_s_1k_c: [c(1024, 1), c(1024, 3)],
+          msgs_per_s_1k_c_rounds: [cRounds.get('1024/1'), cRounds.get('1024/3')],
+        });
+      }
+      if (ONLY !== 'throughput') {
+        console.log(`ring: self-delivery latency, C client, 64 B mcast ping, one outstanding, ${CALLS} calls from node 1`);
+        const cLat: Record<string, number>[] = [];
+        for (let rnd = 1; rnd <= ROUNDS; rnd++) {
+          const r = await cClient(cBin, cluster, 1, ['latency', String(CALLS), '1000', '64']);
+          cLat.push(r);
+          console.log(`ring:   C client, round ${rnd}: p50 ${r['p50_us']} us, p99 ${r['p99_us']} us`);
+        }
+        const midC = [...cLat].sort((a, b) => a['p50_us']! - b['p50_us']!)[Math.floor((cLat.length - 1) / 2)]!;
+        Object.assign(result, { p50_us_64_c: midC['p50_us'], p99_us_64_c: midC['p99_us'], p50_us_64_c_rounds: cLat.map((r) => r['p50_us']) });
+      }
+      removeCompiled();
       if (ONLY !== 'throughput') {
         console.log(`ring: self-delivery latency, 64 B mcast ping, one outstanding, ${CALLS} calls each; the IPC round trip alone (ReqLibCfgPing, 64 B) on the same connection`);
         const payload = Buffer.alloc(64, 0x5a);
@@ -472,9 +527,12 @@ async function ringPhases(result: Record<string, unknown>): Promise<void> {
         const mid = (xs: { p50: number; p99: number }[]) => [...xs].sort((a, b) => a.p50 - b.p50)[Math.floor((xs.length - 1) / 2)]!;
         const [rep, other, ipc] = [mid(reps), mid(others), mid(ipcs)];
         if (ROUNDS > 1) console.log(`ring:   median of ${ROUNDS} rounds: node 1 p50 ${rep.p50} us (rounds ${reps.map((r) => r.p50).join(', ')}), node 2 p50 ${other.p50} us, IPC alone p50 ${ipc.p50} us`);
+        // The headline latency is the C client's, as corosync's; the TypeScript client's is beside it.
+        const r = result as Record<string, number>;
         Object.assign(result, {
-          p50_us_64: rep.p50, p99_us_64: rep.p99, p50_us_64_node2: other.p50, p99_us_64_node2: other.p99, ipc_p50_us: ipc.p50, ipc_p99_us: ipc.p99,
-          p50_us_64_rounds: reps.map((r) => r.p50),
+          p50_us_64: r['p50_us_64_c'], p99_us_64: r['p99_us_64_c'], p50_us_64_ts: rep.p50, p99_us_64_ts: rep.p99,
+          p50_us_64_node2: other.p50, p99_us_64_node2: other.p99, ipc_p50_us: ipc.p50, ipc_p99_us: ipc.p99,
+          p50_us_64_ts_rounds: reps.map((x) => x.p50),
         });
       }
     } finally {
