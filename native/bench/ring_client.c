@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_stats.h"
 #include "codec.h"
 #include "ipc.h"
 
@@ -25,34 +26,6 @@
 #define MSG_CFG_MCAST_PING ((SERVICE_CFG << 16) | 2u)
 #define HEADER 16u
 #define READ_BYTES (1u << 20)
-
-static double now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* The same rank as bench/stats.ts: ceil(p/100 * n) - 1. */
-static double pct(const double *s, long n, double p)
-{
-	double r = p / 100.0 * (double)n;
-	long i = (long)r;
-	if ((double)i < r)
-		i++;
-	i--;
-	if (i < 0)
-		i = 0;
-	if (i >= n)
-		i = n - 1;
-	return s[i];
-}
 
 static void die(const char *what)
 {
@@ -96,8 +69,7 @@ static int latency(struct rf_conn *c, long calls, long warmup, size_t bytes)
 		if (i >= warmup)
 			s[i - warmup] = now_us() - t0;
 	}
-	qsort(s, (size_t)calls, sizeof *s, cmp);
-	printf("{\"calls\":%ld,\"p50_us\":%.1f,\"p99_us\":%.1f}\n", calls, pct(s, calls, 50), pct(s, calls, 99));
+	report(s, calls, "");
 	return 0;
 }
 
