@@ -52,6 +52,7 @@ import { MSG_CFG_MCAST_PING } from '../lib-ais/ipc/ids.js';
 import { REPO } from '../test/helpers/executive.js';
 import { compileC, removeCompiled } from '../test/helpers/native.js';
 import { RingCluster, sleep, type RingStatus } from '../test/helpers/ring-cluster.js';
+import { CorosyncCluster, corosyncVersion, referenceUnavailable, VethNet } from './corosync.js';
 import { round, summarise } from './stats.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 4);
@@ -400,15 +401,19 @@ async function membership(coefficient: number, port: number): Promise<{ tokenEff
 
 // ------------------------------------------------------------- C client
 
-/** Runs native/bench/ring_client against node i's executive; resolves with its JSON line. */
-function cClient(bin: string, cluster: RingCluster, i: number, args: string[]): Promise<Record<string, number>> {
-  const env = { ...process.env, RINGFORT_RUN_DIR: path.dirname(cluster.node(i).socketPath) };
+/** Runs a C bench client (argv) and resolves with the JSON line it ends with. */
+function jsonLine(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    execFile(bin, args, { env }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ring_client ${args.join(' ')}: ${err.message} ${stderr}`));
+    execFile(argv[0]!, argv.slice(1), { env }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${argv.join(' ')}: ${err.message} ${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>);
     });
   });
+}
+
+/** Runs native/bench/ring_client against node i's executive. */
+function cClient(bin: string, cluster: RingCluster, i: number, args: string[]): Promise<Record<string, number>> {
+  return jsonLine([bin, ...args], { ...process.env, RINGFORT_RUN_DIR: path.dirname(cluster.node(i).socketPath) });
 }
 
 async function ringPhases(result: Record<string, unknown>): Promise<void> {
@@ -554,6 +559,100 @@ async function ringPhases(result: Record<string, unknown>): Promise<void> {
   }
 }
 
+// ---------------------------------------------------- corosync, same run
+
+const COROSYNC_FORMED = /^(\w{3}) (\d\d) (\d\d):(\d\d):(\d\d)\.(\d{3}) .*A new membership \(([^)]*)\) was formed/;
+
+/** kill -9 of corosync `victim`: ms from the signal to the survivors' last "A new membership" line before their 2-node quorum line. */
+async function corosyncCrash(cs: CorosyncCluster, victim: number): Promise<number> {
+  const survivors = NODES.filter((i) => i !== victim);
+  const offsets = survivors.map((i) => cs.node(i).output.length);
+  const t0 = Date.now();
+  cs.signal(victim, 'SIGKILL');
+  await cs.waitRing(survivors, survivors);
+  await cs.waitExit(victim);
+  const at = survivors.map((i, k) => {
+    const lines = cs.node(i).output.slice(offsets[k]).split('\n').map((l) => COROSYNC_FORMED.exec(l)).filter((m) => m !== null);
+    if (lines.length === 0) throw new Error(`corosync ${i} logged no new membership after the kill`);
+    return logTimeMs(lines.at(-1)!, t0);
+  });
+  cs.start(victim);
+  await cs.waitRing(NODES, NODES);
+  await sleep(500);
+  return Math.max(...at) - t0;
+}
+
+/**
+ * corosync and our executive side by side on the same network (bench/corosync.ts: three
+ * namespaces on a bridge), measured alternately in each round with C clients doing the same
+ * pings: self-delivery latency, throughput (64 B and 1 KiB, one and three senders) and kill -9
+ * of a non-representative at token 1000 with corosync's default token_coefficient (650).
+ */
+async function referencePhases(result: Record<string, unknown>): Promise<void> {
+  const why = process.env['BENCH_REFERENCE'] === '0' ? 'BENCH_REFERENCE=0' : referenceUnavailable();
+  if (why !== undefined) {
+    console.log(`ring: corosync in the same run: skipped (${why}); the reference is issue 5's figures`);
+    result['reference'] = { skipped: why };
+    return;
+  }
+  const version = corosyncVersion();
+  const net = new VethNet(NODES.length);
+  net.create();
+  const cs = new CorosyncCluster(net, ['token: 1000']);
+  const ours = new RingCluster({ nodes: 3, port: PORT + 12, totem: ['token: 1000', 'token_coefficient: 650'], address: (i) => net.address(i), wrap: (i) => ['ip', 'netns', 'exec', net.ns(i)] });
+  try {
+    for (const i of NODES) cs.start(i);
+    await Promise.all([cs.waitRing(NODES, NODES), ours.startAll().then(() => ours.waitRing(NODES, NODES, 20_000))]);
+    const cpgBin = compileC('cpg_client', ['native/bench/cpg_client.c'], { internal: true, libs: ['-lcpg'] });
+    const ringBin = compileC('ring_client', ['native/bench/ring_client.c', 'native/src/ipc.c', 'native/src/codec.c'], { internal: true });
+    console.log(`ring: corosync ${version} in the same run, both on three network namespaces joined by veth pairs on a bridge (10.213.0.1..3), udpu, token 1000; C clients, the same pings (${CALLS} latency calls, throughput ${WINDOW} outstanding for ${SECONDS} s), alternately, ${ROUNDS} rounds`);
+    const run = {
+      corosync: (i: number, args: string[]) => jsonLine(cs.inNode(i, [cpgBin, ...args])),
+      ringfort: (i: number, args: string[]) => cClient(ringBin, ours, i, args),
+    };
+    const lat: Record<string, number[]> = { corosync: [], ringfort: [] };
+    const tp = new Map<string, number[]>();
+    for (let rnd = 1; rnd <= ROUNDS; rnd++) {
+      for (const [who, client] of Object.entries(run)) {
+        const r = await client(1, ['latency', String(CALLS), '1000', '64']);
+        lat[who]!.push(r['p50_us']!);
+        console.log(`ring:   round ${rnd}, ${who.padEnd(8)}: latency p50 ${r['p50_us']} us, p99 ${r['p99_us']} us`);
+      }
+      for (const bytes of [64, 1024]) for (const senders of [1, 3]) for (const [who, client] of Object.entries(run)) {
+        const runs = await Promise.all(NODES.slice(0, senders).map((i) => client(i, ['throughput', String(SECONDS * 1000), '500', String(WINDOW), String(bytes)])));
+        const perS = runs.reduce((a, r) => a + r['msgs_per_s']!, 0);
+        const key = `${who} ${bytes}/${senders}`;
+        tp.set(key, [...(tp.get(key) ?? []), perS]);
+        console.log(`ring:   round ${rnd}, ${who.padEnd(8)}: ${String(bytes).padStart(4)} B, ${senders} sender${senders > 1 ? 's' : ' '}: ${perS} msg/s; TRY_AGAIN ${runs.reduce((a, r) => a + r['try_again']!, 0)}`);
+      }
+    }
+    removeCompiled();
+    const crash: Record<string, number[]> = { corosync: [], ringfort: [] };
+    for (let r = 0; r < REPS; r++) {
+      crash['corosync']!.push(await corosyncCrash(cs, 3));
+      crash['ringfort']!.push((await membershipChange(ours, 'crash-nonrep')).logMs);
+    }
+    const figures = (who: string) => {
+      const t = (b: number, n: number) => median(tp.get(`${who} ${b}/${n}`)!);
+      return {
+        p50_us_64: median(lat[who]!), p50_us_64_rounds: lat[who]!,
+        msgs_per_s_64: Math.max(t(64, 1), t(64, 3)), msgs_per_s_1k: Math.max(t(1024, 1), t(1024, 3)),
+        msgs_per_s_64_senders_1_3: [t(64, 1), t(64, 3)], msgs_per_s_1k_senders_1_3: [t(1024, 1), t(1024, 3)],
+        crash_to_ring_ms: median(crash[who]!), crash_to_ring_samples_ms: crash[who]!,
+      };
+    };
+    const ref = { corosync_version: version, network: 'veth', corosync: figures('corosync'), ringfort: figures('ringfort') };
+    for (const who of ['corosync', 'ringfort'] as const) {
+      const f = ref[who];
+      console.log(`ring:   ${who.padEnd(8)} medians: latency p50 ${f.p50_us_64} us; 64 B ${f.msgs_per_s_64_senders_1_3.join(' / ')} msg/s; 1 KiB ${f.msgs_per_s_1k_senders_1_3.join(' / ')} msg/s (1 / 3 senders); kill -9 to new ring ${f.crash_to_ring_ms} ms (samples ${f.crash_to_ring_samples_ms.join(' ')})`);
+    }
+    result['reference'] = ref;
+  } finally {
+    await Promise.all([cs.stopAll(), ours.stopAll()]);
+    net.destroy();
+  }
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const result: Record<string, unknown> = { bench: 'ring', nodes: 3, transport: 'udpu' };
   const load0 = os.loadavg()[0]!;
@@ -562,6 +661,7 @@ export async function run(): Promise<Record<string, unknown>> {
   console.log(`ring:   ${base.rotationsPerS} rotations/s, ${base.hopUs} us per hop`);
   Object.assign(result, { baseline_rotations_per_s: base.rotationsPerS, baseline_hop_us: base.hopUs });
   if (ONLY === undefined || ONLY === 'throughput' || ONLY === 'latency') await ringPhases(result);
+  if (ONLY === undefined || ONLY === 'reference') await referencePhases(result);
   if (ONLY === undefined || ONLY === 'membership') {
     console.log(`ring: membership changes, ${REPS} repetitions each; from the signal to the last survivor's "A new membership" log line`);
     const a = await membership(0, PORT + 4);

@@ -35,15 +35,16 @@ export function removeCompiled(): void {
 /**
  * Compiles C sources (paths relative to the repository) into a program. `internal` adds
  * native/src to the include path and links the sources alone (codec tests); otherwise the
- * program links against build/libSaAmf.so like any application.
+ * program links against build/libSaAmf.so like any application; `libs` are added last (-lcpg).
  */
-export function compileC(name: string, sources: string[], opts: { internal?: boolean } = {}): string {
+export function compileC(name: string, sources: string[], opts: { internal?: boolean; libs?: string[] } = {}): string {
   buildNative();
   const out = path.join(compiledDir(), name);
   const args = ['-O1', '-g', '-Wall', '-Wextra', '-Wno-unused-parameter', '-Werror', '-pthread', '-I', path.join(NATIVE, 'include')];
   if (opts.internal) args.push('-I', path.join(NATIVE, 'src'));
   args.push(...sources.map((s) => path.join(REPO, s)), '-o', out);
   if (!opts.internal) args.push('-L', NATIVE_BUILD, `-Wl,-rpath,${NATIVE_BUILD}`, '-lSaAmf');
+  args.push(...(opts.libs ?? []));
   execFileSync('gcc', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return out;
 }

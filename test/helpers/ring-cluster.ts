@@ -24,6 +24,10 @@ export interface RingNodeOptions {
   groups?: string;
   /** udpu (default) or udp multicast to 239.192.<port % 256>.1 on loopback. */
   transport?: 'udp' | 'udpu';
+  /** Node i's ring-0 address in a /24 (default 127.0.0.i), for nodes in network namespaces (bench/corosync.ts). */
+  address?: (nodeid: number) => string;
+  /** A command that runs node i's executive (e.g. ip netns exec NAME), exec'ing it so the pid stays the executive's. */
+  wrap?: (nodeid: number) => string[];
 }
 
 export interface RingNode {
@@ -74,11 +78,12 @@ export class RingCluster {
     if (o.rrpMode !== undefined) lines.push(`\trrp_mode: ${o.rrpMode}`);
     lines.push(...(o.totem ?? []).map((l) => `\t${l}`));
     const mcast = o.transport === 'udp' ? [`\t\tmcastaddr: 239.192.${port % 256}.1`] : [];
-    lines.push('\tinterface {', '\t\tringnumber: 0', '\t\tbindnetaddr: 127.0.0.0', ...mcast, `\t\tmcastport: ${port}`, '\t}');
+    const net = this.addressOf(1).replace(/\.\d+$/, '.0');
+    lines.push('\tinterface {', '\t\tringnumber: 0', `\t\tbindnetaddr: ${net}`, ...mcast, `\t\tmcastport: ${port}`, '\t}');
     if (o.rrpMode !== undefined) lines.push('\tinterface {', '\t\tringnumber: 1', '\t\tbindnetaddr: 127.0.1.0', `\t\tmcastport: ${port + 2}`, '\t}');
     lines.push('}', 'nodelist {');
     for (let n = 1; n <= o.nodes; n++) {
-      lines.push('\tnode {', `\t\tnodeid: ${n}`, `\t\tring0_addr: 127.0.0.${n}`);
+      lines.push('\tnode {', `\t\tnodeid: ${n}`, `\t\tring0_addr: ${this.addressOf(n)}`);
       if (o.rrpMode !== undefined) lines.push(`\t\tring1_addr: 127.0.1.${n}`);
       lines.push('\t}');
     }
@@ -89,6 +94,10 @@ export class RingCluster {
     if (o.groups !== undefined) fs.writeFileSync(path.join(dir, 'groups.conf'), o.groups);
   }
 
+  private addressOf(i: number): string {
+    return this.opts.address?.(i) ?? `127.0.0.${i}`;
+  }
+
   node(i: number): RingNode {
     return this.nodes[i - 1]!;
   }
@@ -97,7 +106,8 @@ export class RingCluster {
   async start(i: number, timeoutMs = 15000): Promise<void> {
     const n = this.node(i);
     n.output = '';
-    const proc = spawn(process.execPath, [AISEXEC, '-f', '-c', path.join(n.dir, 'openais.conf')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.opts.env } });
+    const argv = [...(this.opts.wrap?.(i) ?? []), process.execPath, AISEXEC, '-f', '-c', path.join(n.dir, 'openais.conf')];
+    const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.opts.env } });
     n.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => { n.output += d.toString(); });
     proc.stderr!.on('data', (d: Buffer) => { n.output += d.toString(); });
