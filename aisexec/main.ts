@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --initial-old-space-size=128
 // aisexec: the command line. Parses options, loads and checks the
 // configuration, runs the executive in the foreground (-f) or as a daemon,
 // and turns SIGTERM/SIGINT into an orderly shutdown.
@@ -14,6 +14,7 @@ import { loadMainConfig, type MainConfig } from './config/mainconfig.js';
 import { Executive } from './executive.js';
 import { ExitCode } from './exitcodes.js';
 import { LogSystem } from './log/logger.js';
+import { missingNodeFlags } from './node-flags.js';
 import { packageVersion } from './version.js';
 
 const DEFAULT_CONFIG = process.env['OPENAIS_MAIN_CONFIG_FILE'] ?? '/etc/ais/openais.conf';
@@ -59,6 +60,8 @@ async function runForeground(args: Args, version: string): Promise<void> {
     fail(ExitCode.LOGSETUP, `cannot open log file: ${(e as Error).message}`);
   }
   const log = logs.get('MAIN');
+  const missing = missingNodeFlags(process.execArgv);
+  if (missing.length > 0) log.notice(`started without node ${missing.join(' ')}: under load, garbage collection takes more of the CPU (see aisexec/node-flags.ts)`);
   let exec: Executive;
   try {
     // The ring's transports and key are set up here: a missing address or authkey is a start-up failure.
@@ -118,7 +121,7 @@ async function daemonise(argv: string[]): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   // The daemon's stdio goes to /dev/null (it logs through logging { to_file });
   // it reports readiness or the reason it could not start over the IPC channel.
-  const child = spawn(process.execPath, [...process.execArgv, self, '-f', ...argv], {
+  const child = spawn(process.execPath, [...process.execArgv, ...missingNodeFlags(process.execArgv), self, '-f', ...argv], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env: { ...process.env, [DAEMON_CHILD_ENV]: '1' },

@@ -9,13 +9,13 @@ import { promisify } from 'node:util';
 import { CfgClient } from '../../lib-ais/cfg.js';
 import { SaDispatchFlagsT } from '../../lib-ais/dispatch.js';
 import { AisTryAgainError, SaAisErrorT } from '../../lib-ais/errors.js';
-import { AISEXEC, REPO, alive, startExecutive, writeConfig, type RunningExecutive } from '../helpers/executive.js';
+import { AISEXEC, AISEXEC_ARGV, REPO, alive, startExecutive, writeConfig, type RunningExecutive } from '../helpers/executive.js';
 
 const run = promisify(execFile);
 const NOBODY = 65534;
 
 function aisexec(args: string[], opts: { uid?: number; gid?: number; env?: NodeJS.ProcessEnv } = {}) {
-  return spawnSync(process.execPath, [AISEXEC, ...args], { encoding: 'utf8', timeout: 20000, ...opts });
+  return spawnSync(process.execPath, [...AISEXEC_ARGV, ...args], { encoding: 'utf8', timeout: 20000, ...opts });
 }
 
 function tmpdir(): string {
@@ -171,7 +171,7 @@ describe('aisexec process (end to end)', function () {
       const dir = tmpdir();
       fs.chmodSync(dir, 0o777);
       const conf = writeConfig(dir);
-      const proc = spawn(process.execPath, [AISEXEC, '-f', '-c', conf], { uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(process.execPath, [...AISEXEC_ARGV, '-f', '-c', conf], { uid: NOBODY, gid: NOBODY, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
       try {

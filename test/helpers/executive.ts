@@ -6,9 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EXECUTIVE_NODE_FLAGS } from '../../aisexec/node-flags.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const AISEXEC = path.join(REPO, 'dist/aisexec/main.js');
+/** node's arguments that run the executive as every start-up path does (aisexec/node-flags.ts), before its own. */
+export const AISEXEC_ARGV: readonly string[] = [...EXECUTIVE_NODE_FLAGS, AISEXEC];
 
 export interface RunningExecutive {
   proc: ChildProcess;
@@ -53,7 +56,7 @@ export async function startExecutive(setup: ExecutiveSetup = {}, timeoutMs = 150
   fs.chmodSync(dir, 0o755); // clients of other uids must reach the socket to be refused by credentials
   const configFile = writeConfig(dir, setup);
   const runDir = path.join(dir, 'run');
-  const proc = spawn(process.execPath, [AISEXEC, '-f', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...AISEXEC_ARGV, '-f', '-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CfgClient } from '../../lib-ais/cfg.js';
-import { AISEXEC } from './executive.js';
+import { AISEXEC_ARGV } from './executive.js';
 
 export interface RingNodeOptions {
   nodes: number;
@@ -106,7 +106,7 @@ export class RingCluster {
   async start(i: number, timeoutMs = 15000): Promise<void> {
     const n = this.node(i);
     n.output = '';
-    const argv = [...(this.opts.wrap?.(i) ?? []), process.execPath, AISEXEC, '-f', '-c', path.join(n.dir, 'openais.conf')];
+    const argv = [...(this.opts.wrap?.(i) ?? []), process.execPath, ...AISEXEC_ARGV, '-f', '-c', path.join(n.dir, 'openais.conf')];
     const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.opts.env } });
     n.proc = proc;
     proc.stdout!.on('data', (d: Buffer) => { n.output += d.toString(); });
